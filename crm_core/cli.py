@@ -1,0 +1,106 @@
+"""Command line: ``python -m crm_core summarize|validate INPUT ...``.
+
+Bad input gives one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from crm_core.errors import CrmError
+from crm_core.i18n import t
+from crm_core.ingest import LoadOptions, LoadResult, load
+
+EXIT_BAD_INPUT = 2
+
+
+def _input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", type=Path, help="CSV/TSV, Excel .xlsx or Parquet file")
+    p.add_argument("--as-of", type=dt.date.fromisoformat, help="analysis date YYYY-MM-DD")
+    p.add_argument("--kind", choices=["auto", "transactions", "customers"], default="auto")
+    for role, flag in (("customer_id", "customer"), ("order_date", "date"),
+                       ("amount", "amount"), ("order_id", "order")):
+        p.add_argument(f"--{flag}-col", dest=role, help=f"column holding the {role}")
+    p.add_argument("--decimal", choices=[".", ","], default=".")
+    p.add_argument("--date-order", choices=["auto", "dmy", "mdy"], default="auto")
+    p.add_argument("--keep-duplicates", action="store_true")
+    p.add_argument("--encoding", help="text encoding (default: UTF-8, then GB18030)")
+    p.add_argument("--sheet", help="Excel sheet name")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of messages")
+
+
+def _load(args: argparse.Namespace) -> LoadResult:
+    columns = {r: getattr(args, r) for r in ("customer_id", "order_date", "amount", "order_id")
+               if getattr(args, r)}
+    options = LoadOptions(
+        kind=args.kind, as_of=args.as_of, decimal=args.decimal, date_order=args.date_order,
+        keep_duplicates=args.keep_duplicates, encoding=args.encoding, sheet=args.sheet,
+    ).with_columns(columns)
+    try:
+        data = args.input.read_bytes()
+    except OSError as exc:
+        raise CrmError("error.cannot_open", path=str(args.input), detail=exc.strerror or "") from exc
+    return load(data, args.input.name, options)
+
+
+def report_dict(result: LoadResult) -> dict:
+    """The load report as plain JSON-able data."""
+    r, s = result.report, result.summary
+    return {
+        "kind": r.kind,
+        "rows_read": r.rows_read,
+        "rows_kept": r.rows_kept,
+        "rows_rejected": r.rows_rejected,
+        "rejected_by_reason": {k: v for k, v in r.reason_counts.items() if v},
+        "repaired": {k: v for k, v in r.repairs.items() if v},
+        "columns": r.mapping,
+        "as_of": r.as_of.isoformat() if r.as_of else None,
+        "customers": len(result.customers),
+        "customers_without_purchase": s.customers_without_purchase,
+        "revenue_in": round(s.revenue_in, 2),
+        "revenue_customers": round(s.revenue_customers, 2),
+        "notes": [n.key for n in r.notes],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crm_core", description="CRM Value Lab")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_sum = sub.add_parser("summarize", help="transactions → one row per customer")
+    _input_options(p_sum)
+    p_sum.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
+    p_val = sub.add_parser("validate", help="print the load report; exit 1 if nothing usable")
+    _input_options(p_val)
+    args = parser.parse_args(argv)
+    try:
+        result = _load(args)
+    except CrmError as exc:
+        print(f"error: {exc.message(args.lang)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a bug, not bad input: still one line, no traceback for the user
+        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
+    if args.command == "validate":
+        print(json.dumps(report_dict(result), ensure_ascii=False, indent=2))
+        return 0
+    out: Path = args.out
+    customers = result.customers
+    try:
+        if out.suffix.lower() == ".parquet":
+            customers.to_parquet(out, index=False)
+        else:
+            from crm_core.export import to_csv_bytes
+
+            out.write_bytes(to_csv_bytes(customers))
+    except OSError as exc:
+        print(f"error: {t('error.cannot_write', args.lang, path=str(out), detail=exc.strerror or '')}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    r = result.report
+    print(f"{len(customers)} customers written to {out} "
+          f"({r.rows_read} rows read, {r.rows_kept} kept, {r.rows_rejected} rejected)", file=sys.stderr)
+    return 0

@@ -1,0 +1,104 @@
+"""Which column plays which role: auto-detection from English and Chinese headers.
+
+The alias table is data, so a new export format is one line here (and a test row).
+"""
+
+from __future__ import annotations
+
+from crm_core.readers import normalize_header
+
+TRANSACTIONS = "transactions"
+CUSTOMERS = "customers"
+KINDS = (TRANSACTIONS, CUSTOMERS)
+
+# role → headers it is recognised by (compared after normalize_header).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "customer_id": (
+        "customer_id", "customerid", "customer", "cust_id", "custid", "client_id", "member_id",
+        "user_id", "buyer_id", "customer_no", "customer_code", "客户编号", "客户ID", "客户id",
+        "客户号", "客户代码", "客户编码", "客户", "会员号", "会员编号", "会员ID", "会员卡号",
+        "用户ID", "用户编号", "顾客编号", "顾客ID", "买家ID", "买家编号", "客户名称", "顾客",
+    ),
+    "order_date": (
+        "order_date", "date", "transaction_date", "purchase_date", "invoice_date", "invoicedate",
+        "order_time", "created_at", "paid_at", "交易日期", "订单日期", "下单时间", "下单日期",
+        "购买日期", "购买时间", "消费日期", "消费时间", "交易时间", "付款时间", "支付时间",
+        "成交日期", "成交时间", "日期",
+    ),
+    "amount": (
+        "amount", "sales", "revenue", "order_amount", "order_value", "payment", "paid", "total",
+        "value", "price", "交易金额", "消费金额", "实付金额", "订单金额", "支付金额", "付款金额",
+        "实收金额", "成交金额", "销售额", "销售金额", "金额",
+    ),
+    "order_id": (
+        "order_id", "orderid", "order_no", "order", "invoice", "invoice_no", "invoiceno",
+        "transaction_id", "订单号", "订单编号", "订单ID", "交易单号", "交易编号", "单号", "流水号",
+    ),
+    "last_purchase": (
+        "last_purchase", "last_purchase_date", "last_order_date", "last_order", "最近一次消费时间",
+        "最近一次消费日期", "最近一次购买时间", "最近一次购买日期", "最近购买日期", "最近消费日期",
+        "最后购买日期", "最后消费时间", "最后消费日期", "最近消费时间",
+    ),
+    "recency_days": (
+        "recency_days", "recency", "days_since_last_purchase", "days_since_last_order", "r",
+        "最近一次消费天数", "距今天数", "最近消费间隔", "最近一次消费间隔", "最近一次消费距今天数",
+        "R值", "近度",
+    ),
+    "frequency": (
+        "frequency", "freq", "orders", "order_count", "purchases", "num_orders", "n_orders", "f",
+        "消费频率", "购买次数", "消费次数", "订单数", "交易次数", "购买频率", "F值", "频度",
+    ),
+    "monetary": (
+        "monetary", "monetary_value", "total_spend", "total_amount", "spend", "m", "消费金额合计",
+        "累计消费金额", "消费总额", "总金额", "累计金额", "消费总金额", "M值", "消费金额",
+        "金额", "总消费",
+    ),
+}
+
+ROLES = {
+    TRANSACTIONS: ("customer_id", "order_date", "amount", "order_id"),
+    CUSTOMERS: ("customer_id", "last_purchase", "recency_days", "frequency", "monetary"),
+}
+REQUIRED = {
+    TRANSACTIONS: ("customer_id", "order_date", "amount"),
+    CUSTOMERS: ("customer_id", "frequency", "monetary"),
+}
+_KEYS = {role: [normalize_header(a) for a in aliases] for role, aliases in ALIASES.items()}
+
+
+def detect_columns(columns: list[str], kind: str) -> dict[str, str]:
+    """role → column for ``kind``: exact alias matches first, then headers containing an alias."""
+    keys = {c: normalize_header(c) for c in columns}
+    found: dict[str, str] = {}
+    for exact in (True, False):
+        for role in ROLES[kind]:
+            if role in found:
+                continue
+            for alias in _KEYS[role]:
+                hits = [
+                    c for c, k in keys.items()
+                    if c not in found.values()
+                    and (k == alias if exact else len(alias) >= 2 and alias in k)
+                ]
+                if hits:
+                    found[role] = hits[0]
+                    break
+    return found
+
+
+def detect_kind(columns: list[str]) -> str:
+    """A customer table when its headers name frequency, monetary and recency or a last date."""
+    found = detect_columns(columns, CUSTOMERS)
+    has_when = "last_purchase" in found or "recency_days" in found
+    if has_when and all(r in found for r in REQUIRED[CUSTOMERS]):
+        if "order_date" not in detect_columns(columns, TRANSACTIONS) or "last_purchase" in found:
+            return CUSTOMERS
+    return TRANSACTIONS
+
+
+def missing_roles(mapping: dict[str, str], kind: str) -> list[str]:
+    """Required roles not mapped (for a customer table, recency or last purchase is required)."""
+    missing = [r for r in REQUIRED[kind] if r not in mapping]
+    if kind == CUSTOMERS and "last_purchase" not in mapping and "recency_days" not in mapping:
+        missing.append("last_purchase")
+    return missing
