@@ -76,8 +76,12 @@ def _language() -> str:
         st.session_state.lang = st.session_state["lang_widget"]
 
     st.sidebar.radio(
-        "语言 / Language", LANGS, key="lang_widget", format_func=LANG_NAMES.get,
-        horizontal=True, on_change=changed,
+        "语言 / Language",
+        LANGS,
+        key="lang_widget",
+        format_func=LANG_NAMES.get,
+        horizontal=True,
+        on_change=changed,
     )
     st.query_params["lang"] = st.session_state.lang  # a shared link opens in the same language
     return st.session_state.lang
@@ -194,7 +198,8 @@ def _format_source(source: dict, lang: str) -> str:
     fmt = source.get("format") or "table"
     delim = {",": ",", "\t": "Tab", ";": ";", "|": "|"}.get(source.get("delimiter") or "", "")
     enc = {"gb18030": "GBK/GB18030", "utf-8": "UTF-8", "utf-16": "UTF-16"}.get(
-        source.get("encoding") or "", source.get("encoding") or "")
+        source.get("encoding") or "", source.get("encoding") or ""
+    )
     return t(f"format.{fmt}", lang, encoding=enc, delimiter=delim, sheet=md_escape(source.get("sheet") or ""))
 
 
@@ -203,12 +208,20 @@ def render_report(lang: str) -> None:
     ds = dataset()
     r, s = ds.result.report, ds.result.summary
     st.subheader(t("data.report", lang))
-    balance = t("data.report.balance", lang, read=number(r.rows_read, lang),
-                kept=number(r.rows_kept, lang), rejected=number(r.rows_rejected, lang))
+    balance = t(
+        "data.report.balance",
+        lang,
+        read=number(r.rows_read, lang),
+        kept=number(r.rows_kept, lang),
+        rejected=number(r.rows_rejected, lang),
+    )
     (st.success if r.rows_rejected == 0 else st.warning)(balance)
     picks = ", ".join(f"{t('role.' + role, lang)} ← {md_escape(col)}" for role, col in r.mapping.items())
-    st.caption(t("data.report.source", lang, format=_format_source(r.source, lang)) + " · "
-               + t("data.mapping.picked", lang, picks=picks))
+    st.caption(
+        t("data.report.source", lang, format=_format_source(r.source, lang))
+        + " · "
+        + t("data.mapping.picked", lang, picks=picks)
+    )
     for note in r.notes:
         params = dict(note.params)
         if "order" in params:
@@ -231,19 +244,41 @@ def render_report(lang: str) -> None:
         shown = rejected_for_display(r.rejected, lang)
         st.markdown(f"**{t('data.report.rejected_rows', lang, n=min(200, len(shown)))}**")
         st.dataframe(shown.head(200), hide_index=True)
-        st.download_button(t("data.report.download", lang), to_csv_bytes(shown),
-                           file_name="rejected_rows.csv", mime="text/csv", key="dl_rejected")
+        st.download_button(
+            t("data.report.download", lang),
+            to_csv_bytes(shown),
+            file_name="rejected_rows.csv",
+            mime="text/csv",
+            key="dl_rejected",
+        )
     st.subheader(t("data.summary", lang))
     if s.customers_without_purchase:
-        st.info(t("data.summary.left_out", lang, count=number(s.customers_without_purchase, lang),
-                  revenue=money(s.revenue_without_purchase, lang)))
-    st.caption(t("data.summary.balance", lang, revenue_in=money(s.revenue_in, lang),
-                 revenue_customers=money(s.revenue_customers, lang),
-                 revenue_left_out=money(s.revenue_without_purchase, lang)))
+        st.info(
+            t(
+                "data.summary.left_out",
+                lang,
+                count=number(s.customers_without_purchase, lang),
+                revenue=money(s.revenue_without_purchase, lang),
+            )
+        )
+    st.caption(
+        t(
+            "data.summary.balance",
+            lang,
+            revenue_in=money(s.revenue_in, lang),
+            revenue_customers=money(s.revenue_customers, lang),
+            revenue_left_out=money(s.revenue_without_purchase, lang),
+        )
+    )
     st.markdown(f"**{t('data.preview', lang)}**")
     st.dataframe(ds.result.customers.head(100), hide_index=True)
-    st.download_button(t("data.download_customers", lang), to_csv_bytes(ds.result.customers),
-                       file_name="customers.csv", mime="text/csv", key="dl_customers")
+    st.download_button(
+        t("data.download_customers", lang),
+        to_csv_bytes(ds.result.customers),
+        file_name="customers.csv",
+        mime="text/csv",
+        key="dl_customers",
+    )
 
 
 def rejected_for_display(rejected: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -22,8 +22,12 @@ def _input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", type=Path, help="CSV/TSV, Excel .xlsx or Parquet file")
     p.add_argument("--as-of", type=dt.date.fromisoformat, help="analysis date YYYY-MM-DD")
     p.add_argument("--kind", choices=["auto", "transactions", "customers"], default="auto")
-    for role, flag in (("customer_id", "customer"), ("order_date", "date"),
-                       ("amount", "amount"), ("order_id", "order")):
+    for role, flag in (
+        ("customer_id", "customer"),
+        ("order_date", "date"),
+        ("amount", "amount"),
+        ("order_id", "order"),
+    ):
         p.add_argument(f"--{flag}-col", dest=role, help=f"column holding the {role}")
     p.add_argument("--decimal", choices=[".", ","], default=".")
     p.add_argument("--date-order", choices=["auto", "dmy", "mdy"], default="auto")
@@ -34,11 +38,15 @@ def _input_options(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> LoadResult:
-    columns = {r: getattr(args, r) for r in ("customer_id", "order_date", "amount", "order_id")
-               if getattr(args, r)}
+    columns = {r: getattr(args, r) for r in ("customer_id", "order_date", "amount", "order_id") if getattr(args, r)}
     options = LoadOptions(
-        kind=args.kind, as_of=args.as_of, decimal=args.decimal, date_order=args.date_order,
-        keep_duplicates=args.keep_duplicates, encoding=args.encoding, sheet=args.sheet,
+        kind=args.kind,
+        as_of=args.as_of,
+        decimal=args.decimal,
+        date_order=args.date_order,
+        keep_duplicates=args.keep_duplicates,
+        encoding=args.encoding,
+        sheet=args.sheet,
     ).with_columns(columns)
     try:
         data = args.input.read_bytes()
@@ -97,10 +105,12 @@ def main(argv: list[str] | None = None) -> int:
 
             out.write_bytes(to_csv_bytes(customers))
     except OSError as exc:
-        print(f"error: {t('error.cannot_write', args.lang, path=str(out), detail=exc.strerror or '')}",
-              file=sys.stderr)
+        print(f"error: {t('error.cannot_write', args.lang, path=str(out), detail=exc.strerror or '')}", file=sys.stderr)
         return EXIT_BAD_INPUT
     r = result.report
-    print(f"{len(customers)} customers written to {out} "
-          f"({r.rows_read} rows read, {r.rows_kept} kept, {r.rows_rejected} rejected)", file=sys.stderr)
+    print(
+        f"{len(customers)} customers written to {out} "
+        f"({r.rows_read} rows read, {r.rows_kept} kept, {r.rows_rejected} rejected)",
+        file=sys.stderr,
+    )
     return 0

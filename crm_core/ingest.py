@@ -214,11 +214,17 @@ class _Cleaner:
         res = parse_dates(self.frame[col], self.options.date_order, self.raw.file_format == "excel")
         self._reject(res.failed, "bad_date", col)
         if res.ambiguous:
-            self.notes.append(Note("warning", "note.date_order", {
-                "column": col, "order": res.order, "count": res.ambiguous, "example": res.example}))
+            self.notes.append(
+                Note(
+                    "warning",
+                    "note.date_order",
+                    {"column": col, "order": res.order, "count": res.ambiguous, "example": res.example},
+                )
+            )
         if res.conflicting:
-            self.notes.append(Note("warning", "note.date_conflict", {
-                "column": col, "order": res.order, "count": res.conflicting}))
+            self.notes.append(
+                Note("warning", "note.date_conflict", {"column": col, "order": res.order, "count": res.conflicting})
+            )
         if self.raw.file_format == "excel":
             nums = self.frame[col].map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
             self.repairs["excel_serial_date"] = int((nums.to_numpy() & self.ok).sum())
@@ -231,8 +237,7 @@ class _Cleaner:
         if reason == "bad_amount":
             self.repairs["amount_text"] += int((res.repaired & self.ok).sum())
         if res.comma_decimal_like:
-            self.notes.append(Note("warning", "note.comma_decimal", {
-                "column": col, "count": res.comma_decimal_like}))
+            self.notes.append(Note("warning", "note.comma_decimal", {"column": col, "count": res.comma_decimal_like}))
         return res.values
 
     def _as_of(self, dates: pd.Series) -> dt.date | None:
@@ -260,11 +265,13 @@ class _Cleaner:
         as_of = self._as_of(dates)
         self._after(dates, as_of, "order_date")
         ok = self.ok
-        out = pd.DataFrame({
-            "customer_id": self.ids[ok].to_numpy(),
-            "order_date": dates[ok].to_numpy(),
-            "amount": amounts[ok].to_numpy(),
-        })
+        out = pd.DataFrame(
+            {
+                "customer_id": self.ids[ok].to_numpy(),
+                "order_date": dates[ok].to_numpy(),
+                "amount": amounts[ok].to_numpy(),
+            }
+        )
         if "order_id" in self.mapping:
             orders, _ = parse_ids(self.frame[self.mapping["order_id"]])
             orders = orders[ok].reset_index(drop=True)
@@ -304,8 +311,7 @@ class _Cleaner:
         else:
             out["recency_days"] = recency[ok].round().astype("int64").to_numpy()
             out["last_purchase"] = (
-                pd.Timestamp(as_of) - pd.to_timedelta(out["recency_days"], unit="D")
-                if as_of is not None else pd.NaT
+                pd.Timestamp(as_of) - pd.to_timedelta(out["recency_days"], unit="D") if as_of is not None else pd.NaT
             )
         out["frequency"] = freq[ok].astype("int64").to_numpy()
         out["monetary"] = monetary[ok].to_numpy()
@@ -318,41 +324,51 @@ class _Cleaner:
         raw, f = self.raw, self.frame
         bad = ~self.ok
         cells = f[bad].astype("string").apply(lambda s: s.str.slice(0, MAX_CELL_CHARS))
-        value = [
-            "" if c == "" else cells.at[i, c]
-            for i, c in zip(cells.index, self.column[bad], strict=True)
-        ]
+        value = ["" if c == "" else cells.at[i, c] for i, c in zip(cells.index, self.column[bad], strict=True)]
         rejected = pd.concat(
             [
-                pd.DataFrame({
-                    "row": raw.row_numbers[bad],
-                    "reason": self.reason[bad],
-                    "column": self.column[bad],
-                    "value": pd.array(value, dtype="string"),
-                }),
+                pd.DataFrame(
+                    {
+                        "row": raw.row_numbers[bad],
+                        "reason": self.reason[bad],
+                        "column": self.column[bad],
+                        "value": pd.array(value, dtype="string"),
+                    }
+                ),
                 cells.reset_index(drop=True),
             ],
             axis=1,
         )
         if raw.bad_lines:
-            lines = pd.DataFrame({
-                "row": [n for n, _ in raw.bad_lines],
-                "reason": "bad_line",
-                "column": "",
-                "value": [t[:MAX_CELL_CHARS] for _, t in raw.bad_lines],
-            })
+            lines = pd.DataFrame(
+                {
+                    "row": [n for n, _ in raw.bad_lines],
+                    "reason": "bad_line",
+                    "column": "",
+                    "value": [t[:MAX_CELL_CHARS] for _, t in raw.bad_lines],
+                }
+            )
             rejected = pd.concat([rejected, lines], ignore_index=True)
         rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
         counts = {r: 0 for r in REASONS}
         counts.update(rejected["reason"].value_counts().to_dict())
         source = {
-            "format": raw.file_format, "encoding": raw.encoding, "delimiter": raw.delimiter,
-            "sheet": raw.sheet, "sheets": raw.sheets,
+            "format": raw.file_format,
+            "encoding": raw.encoding,
+            "delimiter": raw.delimiter,
+            "sheet": raw.sheet,
+            "sheets": raw.sheets,
         }
         notes = list(self.notes)
         if raw.renamed_headers:
-            notes.insert(0, Note("info", "note.headers_renamed", {
-                "names": ", ".join(f"{v!r} → {k}" for k, v in raw.renamed_headers.items())}))
+            notes.insert(
+                0,
+                Note(
+                    "info",
+                    "note.headers_renamed",
+                    {"names": ", ".join(f"{v!r} → {k}" for k, v in raw.renamed_headers.items())},
+                ),
+            )
         return LoadReport(
             rows_read=len(f) + len(raw.bad_lines),
             rows_kept=int(self.ok.sum()),

@@ -27,14 +27,18 @@ _COMMA_GROUPED = r"^[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
 # What a refused cell looks like when the file writes a decimal comma (1.234,50 or 12,5).
 _COMMA_HINT = r"^[-+]?(?:\d{1,3}(?:\.\d{3})*|\d+),\d{1,2}$"
 
-_TIME = r"(?:[T\s]+(?P<H>\d{1,2})[:时](?P<M>\d{1,2})分?(?::?(?P<S>\d{1,2})(?:\.\d+)?秒?)?)?(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?"
+_TIME = (
+    r"(?:[T\s]+(?P<H>\d{1,2})[:时](?P<M>\d{1,2})分?(?::?(?P<S>\d{1,2})(?:\.\d+)?秒?)?)?"
+    r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?"  # a zone offset is dropped: the wall-clock time is kept
+)
 _YMD = rf"^(?P<y>\d{{4}})[-/.年](?P<m>\d{{1,2}})[-/.月](?P<d>\d{{1,2}})日?{_TIME}$"
 _COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"
 _XXY = rf"^(?P<a>\d{{1,2}})[-/.](?P<b>\d{{1,2}})[-/.](?P<y>\d{{4}}){_TIME}$"
 _DMONY = rf"^(?P<d>\d{{1,2}})[-\s]?(?P<mon>[A-Za-z]{{3,9}})\.?[-\s,]*(?P<y>\d{{4}}){_TIME}$"
 _MONDY = rf"^(?P<mon>[A-Za-z]{{3,9}})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}}){_TIME}$"
-MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+MONTHS = {
+    m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
+}
 
 
 def normalize_text(s: pd.Series) -> pd.Series:
@@ -192,6 +196,7 @@ def _finish(values: pd.Series, missing: np.ndarray, result: DateResult) -> DateR
 def _from_parts(parts: pd.DataFrame) -> pd.Series:
     if "mon" in parts:
         parts = parts.assign(m=parts["mon"].str.lower().str[:3].map(MONTHS))
+
     def col(name: str) -> pd.Series:
         if name not in parts:
             return pd.Series(np.nan, index=parts.index)
@@ -225,10 +230,8 @@ def _day_month(parts: pd.DataFrame, text: pd.Series, order: str, result: DateRes
     dmy_ok = seen & (b <= 12)
     mdy_ok = seen & (a <= 12)
     if order not in ("dmy", "mdy"):
-        if int(dmy_ok.sum()) > int(mdy_ok.sum()):
-            order = "dmy"
-        else:
-            order = "mdy"  # the usual order in English exports when nothing decides it
+        # Month first is the usual order in English exports when nothing decides it.
+        order = "dmy" if int(dmy_ok.sum()) > int(mdy_ok.sum()) else "mdy"
     result.order = order
     both = dmy_ok & mdy_ok & (a != b)
     result.ambiguous = int(both.sum())

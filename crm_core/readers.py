@@ -219,7 +219,7 @@ def _read_excel(data: bytes, sheet: str | None) -> RawTable:
         for name in order:
             rows = _sheet_rows(wb[name])
             if rows is not None:
-                header_row, header, body = rows
+                header, body = rows
                 break
         else:
             raise CrmError("error.no_rows")
@@ -244,13 +244,13 @@ def _read_excel(data: bytes, sheet: str | None) -> RawTable:
     )
 
 
-def _sheet_rows(ws) -> tuple[int, list, list[tuple[int, tuple]]] | None:
+def _sheet_rows(ws) -> tuple[list, list[tuple[int, tuple]]] | None:
     """Header = the first row with at least two filled cells (title rows above it are skipped)."""
-    header_row, header, body = None, None, []
+    header, body = None, []
     for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
         if header is None:
             if sum(v not in (None, "") for v in row) >= 2:
-                header_row, header = number, list(row)
+                header = list(row)
                 while header and header[-1] in (None, ""):
                     header.pop()
             continue
@@ -260,7 +260,7 @@ def _sheet_rows(ws) -> tuple[int, list, list[tuple[int, tuple]]] | None:
         body.pop()
     if header is None:
         return None
-    return header_row, header, body
+    return header, body
 
 
 # ------------------------------------------------------------------------- parquet

@@ -13,8 +13,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 CUSTOMER_COLUMNS = [
-    "customer_id", "first_purchase", "last_purchase", "recency_days",
-    "frequency", "monetary", "avg_spend", "returns",
+    "customer_id",
+    "first_purchase",
+    "last_purchase",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "avg_spend",
+    "returns",
 ]
 
 

@@ -17,8 +17,13 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 START, END = pd.Timestamp("2023-01-01"), pd.Timestamp("2024-12-31 23:59:59")
 CATEGORIES = {  # category → (typical line amount in yuan, gross margin)
-    "Apparel": (180, 0.45), "Beauty": (120, 0.55), "Electronics": (900, 0.18),
-    "Home": (260, 0.35), "Food": (60, 0.25), "Books": (45, 0.30), "Sports": (320, 0.40),
+    "Apparel": (180, 0.45),
+    "Beauty": (120, 0.55),
+    "Electronics": (900, 0.18),
+    "Home": (260, 0.35),
+    "Food": (60, 0.25),
+    "Books": (45, 0.30),
+    "Sports": (320, 0.40),
 }
 CHANNELS = ["app", "web", "store", "mini_program"]
 REGIONS = ["Shanghai", "Beijing", "Guangdong", "Zhejiang", "Jiangsu", "Sichuan", "Hubei", "Shandong"]
@@ -51,18 +56,17 @@ def generate(n_customers: int = 4000, seed: int = 20241231) -> pd.DataFrame:
         fav_cat = rng.choice(cats)
         for d in days:
             order_no += 1
-            stamp = START + pd.Timedelta(days=int(d)) + pd.Timedelta(
-                seconds=int(rng.integers(8 * 3600, 23 * 3600)))
+            stamp = START + pd.Timedelta(days=int(d)) + pd.Timedelta(seconds=int(rng.integers(8 * 3600, 23 * 3600)))
             channel = fav_channel[c] if rng.random() < 0.7 else rng.choice(CHANNELS)
             for _ in range(1 + rng.poisson(0.4)):
                 cat = fav_cat if rng.random() < 0.5 else rng.choice(cats)
                 base, margin = CATEGORIES[cat]
                 amount = round(float(base * spend_level[c] * rng.lognormal(0, 0.5)), 2)
                 cost = round(amount * (1 - margin) * rng.uniform(0.9, 1.1), 2)
-                rows.append((f"SO{order_no:07d}", f"C{c + 1:05d}", stamp, cat, channel,
-                             home_region[c], amount, cost))
-    tx = pd.DataFrame(rows, columns=["order_id", "customer_id", "order_date", "category",
-                                     "channel", "region", "amount", "cost"])
+                rows.append((f"SO{order_no:07d}", f"C{c + 1:05d}", stamp, cat, channel, home_region[c], amount, cost))
+    tx = pd.DataFrame(
+        rows, columns=["order_id", "customer_id", "order_date", "category", "channel", "region", "amount", "cost"]
+    )
     returns = tx.sample(frac=0.04, random_state=seed)
     returns = returns.assign(
         order_date=returns["order_date"] + pd.to_timedelta(rng.integers(2, 30, len(returns)), unit="D"),
