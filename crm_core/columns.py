@@ -44,6 +44,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "买家编号",
         "客户名称",
         "顾客",
+        "id",
     ),
     "order_date": (
         "order_date",
@@ -207,6 +208,11 @@ def detect_columns(columns: list[str], kind: str) -> dict[str, str]:
                     found[role] = hits[0]
                     break
     return found
+
+
+def _contains(header: str, alias: str) -> bool:
+    # Short ASCII aliases ("id", "date") would match inside unrelated headers ("order_id").
+    return len(alias) >= (4 if alias.isascii() else 2) and alias in header
 
 
 def detect_kind(columns: list[str]) -> str:

@@ -146,15 +146,14 @@ def load_raw(raw: RawTable, options: LoadOptions = LoadOptions()) -> LoadResult:
     if missing:
         raise CrmError("error.missing_columns", roles=", ".join(missing), columns=", ".join(columns))
     cleaner = _Cleaner(raw, mapping, options)
-    if kind == TRANSACTIONS:
-        kept, as_of = cleaner.transactions()
-        summary = summarize_detail(kept, as_of)
-    else:
-        kept, as_of = cleaner.customer_rows()
-        summary = customer_table_summary(kept, as_of)
+    kept, as_of = cleaner.transactions() if kind == TRANSACTIONS else cleaner.customer_rows()
     report = cleaner.report(kind, columns, as_of)
     if report.rows_kept == 0:
         raise CrmError("error.nothing_kept", rows=report.rows_read, reasons=_top_reasons(report))
+    if kind == TRANSACTIONS:
+        summary = summarize_detail(kept, as_of)
+    else:
+        summary = customer_table_summary(kept, as_of)
     return LoadResult(
         report=report,
         customers=summary.customers,

@@ -1,0 +1,55 @@
+"""python -m crm_core: the same inputs as the app, clear errors, no tracebacks."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+from conftest import ROOT
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "crm_core", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_summarize_demo_to_csv_and_parquet(tmp_path):
+    out = tmp_path / "c.csv"
+    res = run("summarize", ROOT / "data/demo_transactions.csv", "--as-of", "2025-01-01", "--out", out)
+    assert res.returncode == 0, res.stderr
+    csv = pd.read_csv(out, dtype={"customer_id": str})
+    assert list(csv.columns[:8]) == ["customer_id", "first_purchase", "last_purchase", "recency_days", "frequency",
+                                     "monetary", "avg_spend", "returns"]
+    assert len(csv) == 4000 and csv["customer_id"].str.startswith("C0").all()
+    pq = tmp_path / "c.parquet"
+    assert run("summarize", ROOT / "data/demo_transactions.csv", "--out", pq).returncode == 0
+    assert len(pd.read_parquet(pq)) == 4000
+
+
+def test_column_options_and_gbk_input(tmp_path):
+    src = tmp_path / "x.csv"
+    src.write_bytes("会员,时间,付款\n001,2024-03-05,￥12\n002,2024-03-06,5\n".encode("gbk"))
+    res = run("validate", src, "--customer-col", "会员", "--date-col", "时间", "--amount-col", "付款")
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["rows_read"] == 2 and report["rows_kept"] == 2 and report["customers"] == 2
+    assert report["repaired"] == {"amount_text": 1}
+
+
+def test_validate_prints_reasons(tmp_path):
+    src = tmp_path / "x.csv"
+    src.write_text("customer_id,date,amount\n1,2024-01-01,5\n,2024-01-01,5\n1,bad,5\n")
+    report = json.loads(run("validate", src).stdout)
+    assert report["rejected_by_reason"] == {"missing_id": 1, "bad_date": 1}
+    assert report["rows_read"] == report["rows_kept"] + report["rows_rejected"]
+
+
+def test_unusable_input_is_one_line_on_stderr(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    for args in (("validate", empty), ("validate", tmp_path / "missing.csv"),
+                 ("summarize", empty, "--out", tmp_path / "o.csv"), ("validate", empty, "--lang", "zh")):
+        res = run(*args)
+        assert res.returncode == 2
+        assert "Traceback" not in res.stderr and res.stderr.startswith("error: ")
+    assert "文件是空的" in run("validate", empty, "--lang", "zh").stderr

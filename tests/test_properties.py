@@ -1,0 +1,78 @@
+"""Invariants over generated inputs: no row and no money is lost on the way."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crm_core.errors import CrmError
+from crm_core.ingest import LoadOptions, load, load_frame
+
+CELLS = st.one_of(
+    st.sampled_from(["", " ", "NULL", "abc", "¥1,234.50", "(5)", "1.234,5", "-3", "2024-02-30", "=1+1"]),
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=8),
+)
+ids = st.sampled_from(["c1", "c2", "c3", "007", ""])
+dates = st.one_of(
+    st.dates(dt.date(2022, 1, 1), dt.date(2024, 12, 31)).map(str),
+    st.sampled_from(["2024年3月5日", "2024/3/5 23:59", "bad", ""]),
+)
+amounts = st.one_of(
+    st.decimals(-500, 5000, places=2, allow_nan=False).map(str),
+    st.sampled_from(["¥12", "1,000.00", "x", "", "0"]),
+)
+messy_rows = st.lists(st.tuples(ids, dates, amounts, CELLS), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messy_rows, st.booleans())
+def test_rows_and_revenue_are_conserved(rows, keep_dups):
+    frame = pd.DataFrame(rows, columns=["customer_id", "order_date", "amount", "note"])
+    text = frame.to_csv(index=False)
+    try:
+        res = load(text.encode(), "x.csv", LoadOptions(keep_duplicates=keep_dups))
+    except CrmError as exc:
+        assert exc.key in {"error.nothing_kept", "error.no_rows"}
+        return
+    r, s = res.report, res.summary
+    assert r.rows_read == len(rows)
+    assert r.rows_read == r.rows_kept + r.rows_rejected
+    assert sum(r.reason_counts.values()) == r.rows_rejected
+    assert len(res.transactions) == r.rows_kept
+    assert s.revenue_in == pytest.approx(res.transactions["amount"].sum(), abs=1e-6)
+    assert s.revenue_customers + s.revenue_without_purchase == pytest.approx(s.revenue_in, abs=1e-6)
+    assert len(res.customers) + s.customers_without_purchase == res.transactions["customer_id"].nunique()
+    assert res.customers["customer_id"].is_unique
+    assert (res.customers["recency_days"] >= 0).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", "d"]),
+            st.datetimes(dt.datetime(2023, 1, 1), dt.datetime(2024, 12, 31, 23, 59, 59)),
+            st.floats(-100, 1000, allow_nan=False).map(lambda v: round(v, 2)),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    st.dates(dt.date(2023, 6, 1), dt.date(2025, 1, 1)),
+)
+def test_summary_matches_a_plain_pandas_computation(rows, as_of):
+    frame = pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"])
+    try:
+        res = load_frame(frame, LoadOptions(as_of=as_of, keep_duplicates=True))
+    except CrmError:
+        return
+    kept = frame[frame["order_date"].dt.normalize() <= pd.Timestamp(as_of)]
+    buys = kept[kept["amount"] > 0]
+    got = res.customers.set_index("customer_id")
+    assert sorted(got.index) == sorted(buys["customer_id"].unique())
+    for cid, g in buys.groupby("customer_id"):
+        assert got.loc[cid, "frequency"] == len(g)
+        assert got.loc[cid, "monetary"] == pytest.approx(kept.loc[kept["customer_id"] == cid, "amount"].sum())
+        last = g["order_date"].max().normalize()
+        assert got.loc[cid, "recency_days"] == (pd.Timestamp(as_of) - last).days

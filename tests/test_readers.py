@@ -1,0 +1,151 @@
+"""Reading bytes: encodings, delimiters, Excel, Parquet and unusable files."""
+
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+from conftest import parquet_bytes, xlsx_bytes
+
+from crm_core.errors import CrmError
+from crm_core.readers import clean_headers, read_table
+
+TEXT = "客户编号,交易日期,交易金额\n001,2024-03-05,12.5\n002,2024-03-06,8\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "reported"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8"), ("gbk", "gb18030"), ("gb18030", "gb18030"), ("utf-16", "utf-16")],
+)
+def test_encodings(encoding, reported):
+    raw = read_table(TEXT.encode(encoding), "x.csv")
+    assert raw.encoding == reported
+    assert list(raw.frame.columns) == ["客户编号", "交易日期", "交易金额"]
+    assert raw.frame["客户编号"].tolist() == ["001", "002"]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_delimiters(delimiter):
+    raw = read_table(TEXT.replace(",", delimiter).encode(), "x.txt")
+    assert raw.delimiter == delimiter
+    assert raw.frame.shape == (2, 3)
+
+
+def test_semicolon_file_with_decimal_commas():
+    raw = read_table("id;date;amount\n1;2024-01-01;1.234,50\n".encode(), "x.csv")
+    assert raw.delimiter == ";" and raw.frame["amount"].tolist() == ["1.234,50"]
+
+
+def test_quoted_fields_and_row_numbers():
+    text = 'id,date,amount\n1,2024-01-01,"1,234.50"\n2,2024-01-02,5,extra\n3,2024-01-03,"multi\nline"\n'
+    raw = read_table(text.encode(), "x.csv")
+    assert raw.frame["amount"].tolist() == ["1,234.50", "multi\nline"]
+    assert raw.bad_lines == [(3, "2,2024-01-02,5,extra")]
+    assert raw.row_numbers.tolist() == [2, 4]
+
+
+def test_blank_and_repeated_headers_are_renamed():
+    names, renamed = clean_headers(["金额", "", "金额", " 客户\u3000编号 "])
+    assert names == ["金额", "column_2", "金额 (2)", "客户 编号"]
+    assert set(renamed) == {"column_2", "金额 (2)", "客户 编号"}
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "key"),
+    [
+        (b"", "x.csv", "error.empty_file"),
+        (b"  \n\n", "x.csv", "error.empty_file"),
+        (b"\x00\x01\x02binary\x00" * 50, "x.csv", "error.binary"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls", "error.old_excel"),
+        (b"PK\x03\x04 not really a zip", "x.xlsx", "error.bad_excel"),
+        (b"PAR1 not really parquet", "x.parquet", "error.bad_parquet"),
+        (bytes([0x81, 0x30, 0xFF, 0xFF]) * 20, "x.csv", "error.encoding"),
+    ],
+)
+def test_unusable_files(data, name, key):
+    with pytest.raises(CrmError) as err:
+        read_table(data, name)
+    assert err.value.key == key
+
+
+def test_over_size_limit():
+    with pytest.raises(CrmError) as err:
+        read_table(b"a,b\n1,2\n", "x.csv", max_bytes=4)
+    assert err.value.key == "error.too_large"
+
+
+def test_excel_title_rows_merged_cells_and_sheet_choice():
+    data = xlsx_bytes(
+        {
+            "说明": [["只有说明"]],
+            "订单": [["2024年销售明细"], ["客户编号", "交易日期", "交易金额"], ["001", "2024-03-05", 12.5], [None, None, None]],
+            "其他": [["a", "b"], [1, 2]],
+        },
+        merge={"订单": "A1:C1"},
+    )
+    raw = read_table(data, "x.xlsx")
+    assert raw.sheet == "订单" and raw.sheets == ["说明", "订单", "其他"]
+    assert list(raw.frame.columns) == ["客户编号", "交易日期", "交易金额"]
+    assert raw.row_numbers.tolist() == [3]
+    assert read_table(data, "x.xlsx", sheet="其他").frame.shape == (1, 2)
+    with pytest.raises(CrmError) as err:
+        read_table(data, "x.xlsx", sheet="nope")
+    assert err.value.key == "error.no_sheet"
+
+
+def test_zip_bomb_is_refused_before_unpacking():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * (50 * 1024 * 1024))
+    with pytest.raises(CrmError) as err:
+        read_table(buf.getvalue(), "bomb.xlsx")
+    assert err.value.key == "error.zip_bomb"
+
+
+def test_xml_entity_bomb_is_refused():
+    good = xlsx_bytes({"s": [["id", "date", "amount"], ["1", "2024-01-01", 1]]})
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<sheetData><row><c t=\"inlineStr\"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>"
+    )
+    src, out = zipfile.ZipFile(io.BytesIO(good)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for item in src.infolist():
+            data = bomb.encode() if item.filename == "xl/worksheets/sheet1.xml" else src.read(item)
+            zf.writestr(item, data)
+    with pytest.raises(CrmError) as err:
+        read_table(out.getvalue(), "bomb.xlsx")
+    assert err.value.key == "error.bad_excel"
+
+
+def test_parquet_keeps_types():
+    frame = pd.DataFrame({"customer_id": ["001"], "order_date": pd.to_datetime(["2024-03-05"]), "amount": [1.5]})
+    raw = read_table(parquet_bytes(frame), "x.parquet")
+    assert raw.frame["amount"].dtype.kind == "f" and raw.frame["order_date"].dtype.kind == "M"
+    assert raw.row_numbers.tolist() == [1]
+
+
+def test_xml_bomb_refusal_comes_from_the_xml_guard():
+    """The refusal above must be defusedxml's doing, not an unrelated parse failure."""
+    import defusedxml
+
+    try:
+        good = xlsx_bytes({"s": [["id"], ["1"]]})
+        src, out = zipfile.ZipFile(io.BytesIO(good)), io.BytesIO()
+        bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><worksheet>&a;</worksheet>'
+        with zipfile.ZipFile(out, "w") as zf:
+            for item in src.infolist():
+                is_sheet = item.filename == "xl/worksheets/sheet1.xml"
+                zf.writestr(item, bomb.encode() if is_sheet else src.read(item))
+        read_table(out.getvalue(), "bomb.xlsx")
+    except CrmError as err:
+        chain, exc = [], err
+        while exc is not None:
+            chain.append(exc)
+            exc = exc.__cause__ or exc.__context__
+        assert any(isinstance(e, defusedxml.DefusedXmlException) for e in chain), chain
+    else:
+        pytest.fail("an entity declaration in a sheet must be refused")
