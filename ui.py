@@ -105,8 +105,8 @@ def _ensure_data(lang: str) -> None:
             st.session_state.dataset = load_dataset("file", path.name, data, LoadOptions())
             return
         except (OSError, CrmError) as exc:
-            msg = exc.message(lang) if isinstance(exc, CrmError) else str(exc)
-            st.sidebar.error(f"{md_escape(str(path))}: {md_escape(msg)}")
+            msg = exc.message(lang, escape=md_escape) if isinstance(exc, CrmError) else md_escape(exc)
+            st.sidebar.error(f"{md_escape(str(path))}: {msg}")
     data, name = demo.demo_bytes("demo")
     st.session_state.dataset = load_dataset("demo", name, data, LoadOptions())
 
@@ -147,7 +147,9 @@ def try_load(lang: str, fn, *args) -> Dataset | None:
         with st.spinner(t("data.loading", lang)):
             return fn(*args)
     except CrmError as exc:
-        st.error(md_escape(exc.message(lang)) + "\n\n" + t("data.kept_previous", lang))
+        st.error(exc.message(lang, escape=md_escape) + "\n\n" + t("data.kept_previous", lang))
+        if exc.report is not None:  # rows were read but none kept: the hints say how to fix it
+            show_notes(exc.report.notes, lang)
     except Exception:  # a bug: log it on the server, never show a traceback
         log.exception("loading failed")
         st.error(t("error.unexpected", lang))
@@ -222,11 +224,7 @@ def render_report(lang: str) -> None:
         + " · "
         + t("data.mapping.picked", lang, picks=picks)
     )
-    for note in r.notes:
-        params = dict(note.params)
-        if "order" in params:
-            params["order"] = t(f"dateorder.{params['order']}", lang)
-        (st.warning if note.level == "warning" else st.info)(say(lang, note.key, **params))
+    show_notes(r.notes, lang)
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('data.report.reasons', lang)}**")
@@ -279,6 +277,14 @@ def render_report(lang: str) -> None:
         mime="text/csv",
         key="dl_customers",
     )
+
+
+def show_notes(notes, lang: str) -> None:
+    for note in notes:
+        params = dict(note.params)
+        if "order" in params:
+            params["order"] = t(f"dateorder.{params['order']}", lang)
+        (st.warning if note.level == "warning" else st.info)(say(lang, note.key, **params))
 
 
 def rejected_for_display(rejected: pd.DataFrame, lang: str) -> pd.DataFrame:

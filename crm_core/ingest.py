@@ -149,11 +149,8 @@ def load_raw(raw: RawTable, options: LoadOptions = LoadOptions()) -> LoadResult:
     kept, as_of = cleaner.transactions() if kind == TRANSACTIONS else cleaner.customer_rows()
     report = cleaner.report(kind, columns, as_of)
     if report.rows_kept == 0:
-        raise CrmError("error.nothing_kept", rows=report.rows_read, reasons=_top_reasons(report))
-    if kind == TRANSACTIONS:
-        summary = summarize_detail(kept, as_of)
-    else:
-        summary = customer_table_summary(kept, as_of)
+        raise CrmError("error.nothing_kept", report=report, rows=report.rows_read, reasons=_reasons_text(report))
+    summary = summarize_detail(kept, as_of) if kind == TRANSACTIONS else customer_table_summary(kept, as_of)
     return LoadResult(
         report=report,
         customers=summary.customers,
@@ -162,8 +159,13 @@ def load_raw(raw: RawTable, options: LoadOptions = LoadOptions()) -> LoadResult:
     )
 
 
-def _top_reasons(report: LoadReport) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in report.reason_counts.items() if v)
+def _reasons_text(report: LoadReport):
+    def text(lang: str) -> str:
+        from crm_core.i18n import t
+
+        return "; ".join(f"{t('reason.' + k, lang)}: {v}" for k, v in report.reason_counts.items() if v)
+
+    return text
 
 
 class _Cleaner:

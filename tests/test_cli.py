@@ -9,8 +9,9 @@ from conftest import ROOT
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "crm_core", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "crm_core", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_summarize_demo_to_csv_and_parquet(tmp_path):
@@ -18,8 +19,16 @@ def test_summarize_demo_to_csv_and_parquet(tmp_path):
     res = run("summarize", ROOT / "data/demo_transactions.csv", "--as-of", "2025-01-01", "--out", out)
     assert res.returncode == 0, res.stderr
     csv = pd.read_csv(out, dtype={"customer_id": str})
-    assert list(csv.columns[:8]) == ["customer_id", "first_purchase", "last_purchase", "recency_days", "frequency",
-                                     "monetary", "avg_spend", "returns"]
+    assert list(csv.columns[:8]) == [
+        "customer_id",
+        "first_purchase",
+        "last_purchase",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "avg_spend",
+        "returns",
+    ]
     assert len(csv) == 4000 and csv["customer_id"].str.startswith("C0").all()
     pq = tmp_path / "c.parquet"
     assert run("summarize", ROOT / "data/demo_transactions.csv", "--out", pq).returncode == 0
@@ -47,9 +56,16 @@ def test_validate_prints_reasons(tmp_path):
 def test_unusable_input_is_one_line_on_stderr(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    for args in (("validate", empty), ("validate", tmp_path / "missing.csv"),
-                 ("summarize", empty, "--out", tmp_path / "o.csv"), ("validate", empty, "--lang", "zh")):
+    for args in (
+        ("validate", empty),
+        ("validate", tmp_path / "missing.csv"),
+        ("summarize", empty, "--out", tmp_path / "o.csv"),
+        ("validate", empty, "--lang", "zh"),
+    ):
         res = run(*args)
         assert res.returncode == 2
         assert "Traceback" not in res.stderr and res.stderr.startswith("error: ")
     assert "文件是空的" in run("validate", empty, "--lang", "zh").stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,date,amount\n1,x,5\n")
+    assert "日期无法识别或超出范围: 1" in run("validate", bad, "--lang", "zh").stderr

@@ -33,13 +33,28 @@ def test_classroom_table_is_a_customer_table():
 
 def test_generator_is_reproducible(tmp_path):
     out = tmp_path / "demo.csv"
-    subprocess.run([sys.executable, str(ROOT / "data/generate_demo.py"), "--out", str(out)], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(ROOT / "data/generate_demo.py"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert out.read_bytes() == (ROOT / "data/demo_transactions.csv").read_bytes()
 
 
 def test_data_readme_documents_every_column():
     readme = (ROOT / "data/README.md").read_text(encoding="utf-8")
-    for col in ("order_id", "customer_id", "order_date", "category", "channel", "region", "amount", "cost",
-                "last_purchase", "frequency", "monetary"):
+    for col in (
+        "order_id",
+        "customer_id",
+        "order_date",
+        "category",
+        "channel",
+        "region",
+        "amount",
+        "cost",
+        "last_purchase",
+        "frequency",
+        "monetary",
+    ):
         assert f"`{col}" in readme, col

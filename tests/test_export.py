@@ -29,7 +29,7 @@ def test_safe_text(value, expected):
     assert safe_text(value) == expected
 
 
-FRAME = pd.DataFrame({"=HYPERLINK(\"x\")": ["=cmd|' /C calc'!A0", "张三"], "amount": [-12.5, 3.0]})
+FRAME = pd.DataFrame({'=HYPERLINK("x")': ["=cmd|' /C calc'!A0", "张三"], "amount": [-12.5, 3.0]})
 
 
 def test_csv_export_neutralises_cells_and_headers_but_not_numbers():

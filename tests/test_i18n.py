@@ -26,8 +26,12 @@ def test_both_languages_have_the_same_keys_and_placeholders():
 def test_every_key_used_in_code_exists():
     used = set()
     for path in [*ROOT.glob("*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("crm_core/*.py")]:
-        used |= set(re.findall(r"""["']((?:app|nav|home|data|kind|metric|format|error|note)\.[a-z_.]+)["']""",
-                               path.read_text(encoding="utf-8")))
+        used |= set(
+            re.findall(
+                r"""["']((?:app|nav|home|data|kind|metric|format|error|note)\.[a-z_.]+)["']""",
+                path.read_text(encoding="utf-8"),
+            )
+        )
     used -= {"app.py", "nav.x"}  # a file name and a docstring example, not labels
     missing = {k for k in used if k not in LABELS["en"] and not k.endswith(".")}
     assert not missing

@@ -12,7 +12,7 @@ from crm_core.ingest import REASONS, LoadOptions, load, load_frame
 
 MESSY = (
     "客户编号,交易日期,交易金额,订单号\n"
-    "001,2024年3月5日,\"￥1,234.50\",A1\n"  # row 2: kept, amount repaired
+    '001,2024年3月5日,"￥1,234.50",A1\n'  # row 2: kept, amount repaired
     "001,2024/03/06,88,A2\n"  # row 3: kept
     "002,2024-03-07,-20,A3\n"  # row 4: kept (a return)
     ",2024-03-07,5,A4\n"  # row 5: missing id
@@ -42,7 +42,12 @@ def test_every_row_is_kept_or_rejected_once():
     assert rej.loc[8, "交易金额"] == "-20"  # original cells travel with the rejected row
     assert r.repairs["amount_text"] == 1 and r.repairs["order_id_filled"] == 1
     assert r.source["encoding"] == "gb18030"
-    assert r.mapping == {"customer_id": "客户编号", "order_date": "交易日期", "amount": "交易金额", "order_id": "订单号"}
+    assert r.mapping == {
+        "customer_id": "客户编号",
+        "order_date": "交易日期",
+        "amount": "交易金额",
+        "order_id": "订单号",
+    }
 
 
 def test_rejected_and_kept_revenue_is_accounted_for():
@@ -147,7 +152,7 @@ def test_nothing_usable_is_an_error_not_an_empty_result():
 def test_customer_table_upload_skips_aggregation():
     text = (
         "客户编号,最近一次消费时间,消费次数,消费金额\n"
-        "A01,2024-06-28,12,8600\nA02,2024-06-30,3,\"5,200\"\nA02,2024-06-01,1,10\nA03,2024-05-01,0,0\nA04,x,1,5\n"
+        'A01,2024-06-28,12,8600\nA02,2024-06-30,3,"5,200"\nA02,2024-06-01,1,10\nA03,2024-05-01,0,0\nA04,x,1,5\n'
     )
     res = load(text.encode("gbk"), "c.csv")
     r = res.report

@@ -32,7 +32,7 @@ def test_delimiters(delimiter):
 
 
 def test_semicolon_file_with_decimal_commas():
-    raw = read_table("id;date;amount\n1;2024-01-01;1.234,50\n".encode(), "x.csv")
+    raw = read_table(b"id;date;amount\n1;2024-01-01;1.234,50\n", "x.csv")
     assert raw.delimiter == ";" and raw.frame["amount"].tolist() == ["1.234,50"]
 
 
@@ -78,7 +78,12 @@ def test_excel_title_rows_merged_cells_and_sheet_choice():
     data = xlsx_bytes(
         {
             "说明": [["只有说明"]],
-            "订单": [["2024年销售明细"], ["客户编号", "交易日期", "交易金额"], ["001", "2024-03-05", 12.5], [None, None, None]],
+            "订单": [
+                ["2024年销售明细"],
+                ["客户编号", "交易日期", "交易金额"],
+                ["001", "2024-03-05", 12.5],
+                [None, None, None],
+            ],
             "其他": [["a", "b"], [1, 2]],
         },
         merge={"订单": "A1:C1"},
@@ -109,7 +114,7 @@ def test_xml_entity_bomb_is_refused():
         '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
         '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        "<sheetData><row><c t=\"inlineStr\"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>"
+        '<sheetData><row><c t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>'
     )
     src, out = zipfile.ZipFile(io.BytesIO(good)), io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
