@@ -21,7 +21,7 @@ import streamlit as st
 from crm_core import demo
 from crm_core.errors import CrmError
 from crm_core.export import to_csv_bytes
-from crm_core.i18n import LANGS, fmt_date, fmt_money, fmt_number, t
+from crm_core.i18n import LABELS, LANGS, fmt_date, fmt_money, fmt_number, t
 from crm_core.ingest import LoadOptions, LoadResult, load, load_frame
 from crm_core.readers import read_table
 
@@ -187,7 +187,7 @@ def data_summary(lang: str) -> None:
     r, s = ds.result.report, ds.result.summary
     c = ds.result.customers
     st.markdown(f"**{ds.label(lang)}** · {t('kind.' + r.kind, lang)}")
-    cols = st.columns(5)
+    cols = st.columns([1, 1.3, 1, 1, 1.4])
     cols[0].metric(t("metric.customers", lang), number(len(c), lang))
     cols[1].metric(t("metric.revenue", lang), money(s.revenue_customers, lang))
     cols[2].metric(t("metric.rows_read", lang), number(r.rows_read, lang))
@@ -230,18 +230,18 @@ def render_report(lang: str) -> None:
         st.markdown(f"**{t('data.report.reasons', lang)}**")
         counts = [(t(f"reason.{k}", lang), v) for k, v in r.reason_counts.items() if v]
         if counts:
-            st.dataframe(pd.DataFrame(counts, columns=["reason", "rows"]), hide_index=True)
+            table(pd.DataFrame(counts, columns=["why", "rows"]), lang)
         else:
             st.caption(t("data.report.none_rejected", lang))
     with right:
         repairs = [(t(f"repair.{k}", lang), v) for k, v in r.repairs.items() if v]
         if repairs:
             st.markdown(f"**{t('data.report.repairs', lang)}**")
-            st.dataframe(pd.DataFrame(repairs, columns=["repair", "rows"]), hide_index=True)
+            table(pd.DataFrame(repairs, columns=["repair", "rows"]), lang)
     if r.rows_rejected:
         shown = rejected_for_display(r.rejected, lang)
         st.markdown(f"**{t('data.report.rejected_rows', lang, n=min(200, len(shown)))}**")
-        st.dataframe(shown.head(200), hide_index=True)
+        table(shown.head(200), lang)
         st.download_button(
             t("data.report.download", lang),
             to_csv_bytes(shown),
@@ -269,7 +269,7 @@ def render_report(lang: str) -> None:
         )
     )
     st.markdown(f"**{t('data.preview', lang)}**")
-    st.dataframe(ds.result.customers.head(100), hide_index=True)
+    table(ds.result.customers.head(100), lang)
     st.download_button(
         t("data.download_customers", lang),
         to_csv_bytes(ds.result.customers),
@@ -277,6 +277,23 @@ def render_report(lang: str) -> None:
         mime="text/csv",
         key="dl_customers",
     )
+
+
+def table(frame: pd.DataFrame, lang: str) -> None:
+    """A dataframe with translated headers for known columns, dates without a time, money rounded.
+
+    User text is shown as grid cells, never as markdown or HTML.
+    """
+    config = {}
+    for col in frame.columns:
+        label = t(f"col.{col}", lang) if f"col.{col}" in LABELS["en"] else None
+        if frame[col].dtype.kind == "M":
+            config[col] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
+        elif col in ("monetary", "avg_spend", "returns"):
+            config[col] = st.column_config.NumberColumn(label, format="%.2f")
+        elif label:
+            config[col] = st.column_config.Column(label)
+    st.dataframe(frame, hide_index=True, column_config=config)
 
 
 def show_notes(notes, lang: str) -> None:
