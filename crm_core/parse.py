@@ -23,6 +23,7 @@ _CURRENCY = r"(?i:rmb|cny|usd|eur|hkd)|[¥$€£元圆\s]"
 _POINT = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$"
 _POINT_GROUPED = r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
 _COMMA = r"^[-+]?\d+(?:,\d+)?$"
+_PLAIN_NUMBER = r"-?\d+(?:\.\d+)?"
 _COMMA_GROUPED = r"^[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
 # What a refused cell looks like when the file writes a decimal comma (1.234,50 or 12,5).
 _COMMA_HINT = r"^[-+]?(?:\d{1,3}(?:\.\d{3})*|\d+),\d{1,2}$"
@@ -33,6 +34,7 @@ _TIME = (
 )
 _YMD = rf"^(?P<y>\d{{4}})[-/.年](?P<m>\d{{1,2}})[-/.月](?P<d>\d{{1,2}})日?{_TIME}$"
 _COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"
+_ISO = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
 _XXY = rf"^(?P<a>\d{{1,2}})[-/.](?P<b>\d{{1,2}})[-/.](?P<y>\d{{4}}){_TIME}$"
 _DMONY = rf"^(?P<d>\d{{1,2}})[-\s]?(?P<mon>[A-Za-z]{{3,9}})\.?[-\s,]*(?P<y>\d{{4}}){_TIME}$"
 _MONDY = rf"^(?P<mon>[A-Za-z]{{3,9}})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}}){_TIME}$"
@@ -100,15 +102,33 @@ def parse_amounts(s: pd.Series, decimal: str = ".") -> AmountResult:
     return AmountResult(values.astype("float64"), repaired & ~failed, failed | missing, comma_like)
 
 
+def _is_text(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.StringDtype)
+
+
+def _numbers_in(s: pd.Series) -> pd.Series:
+    """True where an object column holds a number (Excel cells), False for text."""
+    if _is_text(s):
+        return pd.Series(False, index=s.index)
+    return s.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)).astype(bool)
+
+
 def _amounts_from_objects(s: pd.Series, decimal: str) -> tuple[pd.Series, np.ndarray]:
-    is_number = s.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+    is_number = _numbers_in(s)
     out = pd.Series(np.nan, index=s.index, dtype="float64")
     if is_number.any():
         out[is_number] = pd.to_numeric(s[is_number], errors="coerce")
     repaired = np.zeros(len(s), bool)
-    texts = s[~is_number]
+    texts = s[~is_number].astype("string")
+    if decimal == "." and len(texts):
+        # Fast path for plain numbers (most cells of a system export): vectorised, no repair.
+        plain = texts.str.fullmatch(_PLAIN_NUMBER).fillna(False).to_numpy()
+        if plain.any():
+            idx = texts.index[plain]
+            out[idx] = pd.to_numeric(texts[plain], errors="coerce").to_numpy()
+            texts = texts[~plain]
     if len(texts):
-        raw = texts.astype("string")
+        raw = texts
         t = normalize_text(raw)
         negative = t.str.match(r"^\(.*\)$").fillna(False)
         t = t.str.replace(r"^\((.*)\)$", r"\1", regex=True)
@@ -122,9 +142,9 @@ def _amounts_from_objects(s: pd.Series, decimal: str) -> tuple[pd.Series, np.nda
         ok = ok.fillna(False)
         val = pd.to_numeric(num.where(ok), errors="coerce").astype("float64")
         val = val.where(~negative, -val.abs())
-        out[~is_number] = val.to_numpy()
+        out[texts.index] = val.to_numpy()
         changed = (raw.str.strip() != num).fillna(False) & ok
-        repaired[(~is_number).to_numpy()] = changed.to_numpy()
+        repaired[s.index.get_indexer(texts.index)] = changed.to_numpy()
     return out, repaired
 
 
@@ -148,11 +168,14 @@ def parse_dates(s: pd.Series, order: str = "auto", excel: bool = False) -> DateR
         return _finish(values.astype("datetime64[us]"), missing, DateResult(values, missing))
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     result = DateResult(out, missing)
-    is_dt = s.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year"))
+    if _is_text(s):
+        is_dt = pd.Series(False, index=s.index)
+    else:
+        is_dt = s.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year")).astype(bool)
     if is_dt.any():
         stamps = pd.to_datetime(s[is_dt].map(_naive), errors="coerce")
         out[is_dt] = stamps.astype("datetime64[us]")
-    is_num = s.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+    is_num = _numbers_in(s)
     if s.dtype.kind in "iuf":
         is_num = pd.Series(True, index=s.index)
     if is_num.any():
@@ -165,7 +188,14 @@ def parse_dates(s: pd.Series, order: str = "auto", excel: bool = False) -> DateR
             out[is_num] = _from_parts(text.str.extract(_COMPACT)).to_numpy()
     rest = ~(is_dt | is_num) & ~pd.Series(missing, index=s.index)
     if rest.any():
-        t = normalize_text(s[rest].astype("string"))
+        t = s[rest].astype("string")
+        # Fast path for ISO dates and times (most system exports): parsed by pandas in C,
+        # which refuses impossible dates such as Feb 30.
+        iso = t.str.fullmatch(_ISO).fillna(False)
+        if iso.any():
+            out[t.index[iso]] = pd.to_datetime(t[iso], format="ISO8601", errors="coerce").astype("datetime64[us]")
+            t = t[~iso]
+        t = normalize_text(t)
         parsed = pd.Series(pd.NaT, index=t.index, dtype="datetime64[us]")
         for pattern in (_YMD, _COMPACT, _DMONY, _MONDY):
             todo = parsed.isna()
@@ -175,7 +205,7 @@ def parse_dates(s: pd.Series, order: str = "auto", excel: bool = False) -> DateR
         parts = t[todo].str.extract(_XXY)
         if parts["y"].notna().any():
             parsed[todo] = _day_month(parts, t[todo], order, result).to_numpy()
-        out[rest] = parsed.to_numpy()
+        out[parsed.index] = parsed.to_numpy()
     return _finish(out, missing, result)
 
 

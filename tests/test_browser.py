@@ -16,8 +16,17 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if os.path.exists(p)), None)
 CHROMIUM = CHROMIUM or shutil.which("chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -30,9 +39,24 @@ def _free_port() -> int:
 def server():
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -68,9 +92,7 @@ def browser():
 
 def wait_idle(page):
     page.wait_for_selector("[data-testid='stApp']", timeout=60_000)
-    page.wait_for_function(
-        "!document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=60_000, polling=250
-    )
+    page.wait_for_function("!document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=60_000, polling=250)
 
 
 def no_errors(page):
@@ -81,7 +103,7 @@ def test_gbk_upload_in_chinese(server, browser, tmp_path, artifacts):
     upload = tmp_path / "销售明细.csv"
     upload.write_bytes(
         "客户编号,交易日期,交易金额,订单号\n"
-        "0001,2024年3月5日,\"￥1,234.50\",A1\n0002,2024/3/6,88,A2\n,2024/3/6,5,A3\n0003,坏日期,5,A4\n".encode("gbk")
+        '0001,2024年3月5日,"￥1,234.50",A1\n0002,2024/3/6,88,A2\n,2024/3/6,5,A3\n0003,坏日期,5,A4\n'.encode("gbk")
     )
     page = browser.new_page(viewport={"width": 1400, "height": 2600}, locale="zh-CN")
     dialogs = []

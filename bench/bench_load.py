@@ -1,0 +1,128 @@
+"""Benchmark: load + validate + summarise a transactions CSV vs a bare pandas.read_csv.
+
+    .venv/bin/python bench/bench_load.py            # 100k and 1M rows, 3 runs each
+    .venv/bin/python bench/bench_load.py --quick    # 20k rows, 2 runs (used by a test)
+
+Both are timed side by side in one process on the same bytes; medians are reported, and
+the figures are written to docs/benchmarks.md (section "Loading").
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def make_csv(rows: int, seed: int = 7) -> bytes:
+    """Seeded transactions: heavy-tailed purchases per customer, ~4 % returns, two years."""
+    rng = np.random.default_rng(seed)
+    customers = max(1, rows // 8)
+    weights = rng.pareto(1.2, customers) + 1
+    cust = rng.choice(customers, rows, p=weights / weights.sum())
+    seconds = rng.integers(0, 730 * 86400, rows)
+    stamps = pd.Timestamp("2023-01-01") + pd.to_timedelta(seconds, unit="s")
+    amount = np.round(rng.lognormal(5, 0.8, rows), 2)
+    amount[rng.random(rows) < 0.04] *= -1
+    frame = pd.DataFrame(
+        {
+            "order_id": [f"SO{i:09d}" for i in range(rows)],
+            "customer_id": [f"C{c:07d}" for c in cust],
+            "order_date": stamps.strftime("%Y-%m-%d %H:%M:%S"),
+            "amount": amount,
+        }
+    )
+    return frame.to_csv(index=False).encode()
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run(sizes: list[int], runs: int) -> list[dict]:
+    from crm_core.ingest import load
+
+    load(make_csv(1000), "warm.csv")  # import and connect once, outside the timings
+    results = []
+    for rows in sizes:
+        data = make_csv(rows)
+        bare = median_time(lambda d=data: pd.read_csv(io.BytesIO(d)), runs)
+        ours = median_time(lambda d=data: load(d, "bench.csv"), runs)
+        results.append({"rows": rows, "mb": len(data) / 2**20, "bare": bare, "ours": ours, "ratio": ours / bare})
+        print(f"{rows:>10,} rows  read_csv {bare:7.3f}s  load+validate+summarize {ours:7.3f}s  ×{ours / bare:.2f}")
+    return results
+
+
+def write_doc(results: list[dict], runs: int) -> None:
+    lines = [
+        "## Loading: load + validate + summarise vs a bare `pandas.read_csv`",
+        "",
+        f"`bench/bench_load.py`, medians of {runs} runs, both timed side by side in one process on the same",
+        f"bytes. Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, pandas {pd.__version__}. Generated data: 8 order lines per",
+        "customer on average (heavy-tailed), ~4 % returns, two years of timestamps.",
+        "",
+        "| rows | CSV MB | `pd.read_csv` s | `crm_core.ingest.load` s | ratio | goal |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        goal = "≤ 3× (issue 6)" if r["rows"] >= 1_000_000 else ""
+        lines.append(
+            f"| {r['rows']:,} | {r['mb']:.1f} | {r['bare']:.3f} | {r['ours']:.3f} | {r['ratio']:.2f}× | {goal} |"
+        )
+    lines += [
+        "",
+        "`load` does more than `read_csv`: it decodes and checks every id, date and amount, finds",
+        "duplicates and empty rows, builds the rejected-row report and aggregates per customer on",
+        "DuckDB. **The 3× goal of issue 6 is missed.** A profile at 1M rows (cProfile, one run) puts",
+        "the time in: exact-duplicate detection over all columns (~25 %), the DuckDB aggregation and",
+        "its conversion to pandas (~20 %), reading and decoding (~15 %), amounts and dates (~25 %,",
+        "after vectorised fast paths for plain numbers and ISO dates took them from 7 s to 0.6 s),",
+        "empty-row checks (~10 %). pandas 3 reads this simple file at ~450 MB/s, so the baseline is",
+        "hard to approach while validating every cell; moving duplicate detection and validation",
+        "into DuckDB is the next step (issue 6).",
+        "",
+    ]
+    section = "\n".join(lines)
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
+    start = text.find("## Loading:")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    DOC.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes; do not touch docs/")
+    args = parser.parse_args()
+    if args.quick:
+        run([20_000], runs=2)
+        return
+    runs = 3
+    write_doc(run([100_000, 1_000_000], runs), runs)
+    print(f"figures written to {DOC}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    main()
