@@ -9,6 +9,7 @@ scoring method; :func:`segment_codes` (flags + one table lookup) is all a split 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -53,7 +54,7 @@ class RfmParams:
             raise CrmError("error.param", name="split_percentile", value=self.split_percentile)
         for dim in DIMS:
             edges = getattr(self, f"{dim}_edges")
-            if not edges or len(edges) > 4 or any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+            if not edges or len(edges) > 4 or any(b <= a for a, b in itertools.pairwise(edges)):
                 raise CrmError("error.edges", dim=dim.upper(), edges=", ".join(map(str, edges)))
             if self.split_method == "value" and getattr(self, f"{dim}_split") is None:
                 raise CrmError("error.param", name=f"{dim}_split", value="")
