@@ -1,0 +1,148 @@
+"""Plotly figures built from computed frames (no Streamlit). Large inputs are aggregated or
+sampled here, so a page never sends a million points to the browser."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+MAX_POINTS = 5000
+PALETTE = px.colors.qualitative.Safe + px.colors.qualitative.Pastel
+
+
+def histogram(values: np.ndarray, title: str, x_label: str, bins: int = 40, log: bool = False) -> go.Figure:
+    """A histogram computed here (np.histogram), so only the bar heights go to the browser."""
+    v = values[np.isfinite(values)]
+    if log:
+        v = np.log10(np.clip(v, 1e-9, None))
+    counts, edges = np.histogram(v, bins=bins)
+    mids = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure(go.Bar(x=10**mids if log else mids, y=counts, width=np.diff(10**edges if log else edges)))
+    fig.update_layout(
+        title=title, xaxis_title=x_label, yaxis_title="", bargap=0.02, height=280, margin=dict(l=10, r=10, t=40, b=10)
+    )
+    if log:
+        fig.update_xaxes(type="log")
+    return fig
+
+
+def heatmap(
+    r_score: np.ndarray,
+    f_score: np.ndarray,
+    values: np.ndarray | None,
+    points: int,
+    title: str,
+    r_label: str,
+    f_label: str,
+) -> go.Figure:
+    """R score × F score grid: customers per cell, or the mean of ``values`` per cell."""
+    flat = (np.asarray(f_score, dtype=np.intp) - 1) * points + (np.asarray(r_score, dtype=np.intp) - 1)
+    n = np.bincount(flat, minlength=points * points).astype(float)
+    if values is None:
+        grid, fmt = n, ",.0f"
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            grid = np.bincount(flat, weights=values, minlength=points * points) / n
+        fmt = ",.0f"
+    grid = np.where(n > 0, grid, np.nan).reshape(points, points)
+    labels = [str(i) for i in range(1, points + 1)]
+    fig = px.imshow(
+        grid,
+        x=labels,
+        y=labels,
+        origin="lower",
+        text_auto=fmt,
+        aspect="auto",
+        color_continuous_scale="Blues",
+        labels=dict(x=r_label, y=f_label, color=""),
+    )
+    fig.update_layout(title=title, height=340, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def segment_bars(
+    summary: pd.DataFrame, labels: list[str], customers_label: str, revenue_label: str, title: str
+) -> go.Figure:
+    """Share of customers and of revenue per segment, side by side."""
+    fig = go.Figure(
+        [
+            go.Bar(name=customers_label, y=labels, x=summary["pct_customers"], orientation="h"),
+            go.Bar(name=revenue_label, y=labels, x=summary["pct_revenue"], orientation="h"),
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        barmode="group",
+        height=max(300, 36 * len(labels) + 80),
+        xaxis_title="%",
+        yaxis=dict(autorange="reversed"),
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.15),
+    )
+    return fig
+
+
+def scatter(
+    frame: pd.DataFrame, x: str, y: str, color: str, title: str, x_label: str, y_label: str, seed: int = 0
+) -> tuple[go.Figure, int]:
+    """A scatter of at most MAX_POINTS customers (a seeded sample); returns the figure and the
+    number of customers shown."""
+    shown = frame.sample(MAX_POINTS, random_state=seed) if len(frame) > MAX_POINTS else frame
+    fig = px.scatter(
+        shown,
+        x=x,
+        y=y,
+        color=color,
+        log_x=True,
+        log_y=True,
+        opacity=0.6,
+        color_discrete_sequence=PALETTE,
+        labels={x: x_label, y: y_label, color: ""},
+        hover_data={"customer_id": True},
+    )
+    fig.update_traces(marker=dict(size=5))
+    fig.update_layout(title=title, height=420, margin=dict(l=10, r=10, t=40, b=10))
+    return fig, len(shown)
+
+
+def migration_heatmap(
+    table: pd.DataFrame, row_labels: list[str], col_labels: list[str], title: str, fmt: str = ",.0f"
+) -> go.Figure:
+    fig = px.imshow(
+        table.to_numpy(dtype=float),
+        x=col_labels,
+        y=row_labels,
+        text_auto=fmt,
+        aspect="auto",
+        color_continuous_scale="Oranges",
+    )
+    fig.update_layout(
+        title=title,
+        height=max(320, 34 * len(row_labels) + 120),
+        margin=dict(l=10, r=10, t=40, b=10),
+        coloraxis_showscale=False,
+    )
+    return fig
+
+
+def elbow(
+    ks: list[int], inertia: list[float], silhouette: list[float], title: str, inertia_label: str, silhouette_label: str
+) -> go.Figure:
+    fig = go.Figure(
+        [
+            go.Scatter(x=ks, y=inertia, name=inertia_label, mode="lines+markers"),
+            go.Scatter(x=ks, y=silhouette, name=silhouette_label, mode="lines+markers", yaxis="y2"),
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        height=300,
+        xaxis_title="k",
+        yaxis=dict(title=inertia_label),
+        yaxis2=dict(title=silhouette_label, overlaying="y", side="right"),
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.25),
+    )
+    return fig

@@ -1,0 +1,110 @@
+"""RFM explorer: scores, segments, what-if migration, charts, drill-down, clusters."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from crm_core import charts, clusters
+from crm_core.errors import CrmError
+from crm_core.export import to_csv_bytes, to_excel_bytes
+from crm_core.i18n import t
+from crm_core.rfm import DIMS, prepare, segment_codes, summary
+
+lang = ui.setup("nav.rfm")
+ds = ui.dataset()
+customers = ds.result.customers
+params, scheme, explain_mode = ui.rfm_settings(lang, customers)
+if params is None:
+    st.stop()
+
+# Scores are computed once per data and scoring method; a split move only re-segments.
+prep_key = (ds.token, params.score_method, params.bins, params.r_edges, params.f_edges, params.m_edges, params.m_basis)
+if st.session_state.get("rfm_prep_key") != prep_key:
+    st.session_state.rfm_prep = prepare(customers, params)
+    st.session_state.rfm_prep_key = prep_key
+prep = st.session_state.rfm_prep
+try:
+    codes, split = segment_codes(prep, scheme, params)
+except CrmError as exc:
+    st.error(exc.message(lang, escape=ui.md_escape))
+    st.stop()
+for key, p in prep.notes:
+    st.info(t(key, lang, **p))
+table = summary(prep, codes, scheme)
+labels = [scheme.label(k, lang) for k in table["segment"]]
+
+ui.rfm_header(lang, prep, split, params, scheme)
+if explain_mode:
+    ui.rfm_explain(lang, params, split, scheme)
+
+tabs = st.tabs(
+    [
+        t(k, lang)
+        for k in ("rfm.tab.segments", "rfm.tab.whatif", "rfm.tab.charts", "rfm.tab.customer", "rfm.tab.clusters")
+    ]
+)
+with tabs[0]:
+    shown = table.assign(label=labels, action=[scheme.action(k, lang) for k in table["segment"]])
+    ui.table(shown[["label", *table.columns[1:], "action", "segment"]], lang)
+    st.plotly_chart(
+        charts.segment_bars(
+            table, labels, t("col.pct_customers", lang), t("col.pct_revenue", lang), t("rfm.chart.segments", lang)
+        ),
+        key="seg_bars",
+    )
+    scored = prep.customers.assign(
+        **{f"{d}_score": prep.scores[:, i] for i, d in enumerate(DIMS)},
+        segment=np.asarray(scheme.keys, dtype=object)[codes],
+    )
+    scored["segment_label"] = [scheme.label(k, lang) for k in scored["segment"]]
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(t("rfm.download.csv", lang), to_csv_bytes(scored), "rfm_customers.csv", "text/csv")
+    c2.download_button(t("rfm.download.xlsx", lang), to_excel_bytes(scored, "rfm"), "rfm_customers.xlsx")
+    c3.download_button(t("rfm.download.summary", lang), to_csv_bytes(shown), "rfm_segments.csv", "text/csv")
+
+with tabs[1]:
+    ui.rfm_whatif(lang, ds.token, prep, codes, scheme, params)
+
+with tabs[2]:
+    cols = st.columns(3)
+    for i, d in enumerate(DIMS):
+        cols[i].plotly_chart(
+            charts.histogram(prep.values[:, i], t(f"rfm.dim.{d}", lang), t(f"rfm.unit.{d}", lang), log=d != "r"),
+            key=f"hist_{d}",
+        )
+    c1, c2 = st.columns(2)
+    n_points = params.points
+    c1.plotly_chart(
+        charts.heatmap(prep.scores[:, 0], prep.scores[:, 1], None, n_points, t("rfm.chart.heat_n", lang), "R", "F"),
+        key="heat_n",
+    )
+    c2.plotly_chart(
+        charts.heatmap(
+            prep.scores[:, 0], prep.scores[:, 1], prep.values[:, 2], n_points, t("rfm.chart.heat_m", lang), "R", "F"
+        ),
+        key="heat_m",
+    )
+    corr = float(
+        pd.Series(prep.values[:, 1]).corr(pd.Series(customers["monetary"].to_numpy(dtype=float)), method="spearman")
+    )
+    st.metric(t("rfm.corr", lang), f"{corr:.2f}")
+    st.caption(t("rfm.corr.note", lang))
+    frame = prep.customers.assign(segment=[scheme.label(k, lang) for k in np.asarray(scheme.keys)[codes]])
+    fig, n = charts.scatter(
+        frame,
+        "frequency",
+        "monetary",
+        "segment",
+        t("rfm.chart.scatter", lang),
+        t("col.frequency", lang),
+        t("col.monetary", lang),
+    )
+    st.plotly_chart(fig, key="scatter")
+    st.caption(t("rfm.scatter.sample", lang, shown=ui.number(n, lang), total=ui.number(len(frame), lang)))
+
+with tabs[3]:
+    ui.rfm_customer(lang, prep, codes, split, scheme, params)
+
+with tabs[4]:
+    ui.rfm_clusters(lang, prep, codes, scheme, clusters)
