@@ -283,6 +283,19 @@ def render_report(lang: str) -> None:
     )
 
 
+MONEY_COLUMNS = {
+    "monetary",
+    "avg_spend",
+    "returns",
+    "revenue",
+    "avg_monetary",
+    "avg_m",
+    "revenue_before",
+    "revenue_after",
+    "revenue_change",
+}
+
+
 def table(frame: pd.DataFrame, lang: str) -> None:
     """A dataframe with translated headers for known columns, dates without a time, money rounded.
 
@@ -293,8 +306,10 @@ def table(frame: pd.DataFrame, lang: str) -> None:
         label = t(f"col.{col}", lang) if f"col.{col}" in LABELS["en"] else None
         if frame[col].dtype.kind == "M":
             config[col] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
-        elif col in ("monetary", "avg_spend", "returns"):
+        elif col in MONEY_COLUMNS:
             config[col] = st.column_config.NumberColumn(label, format="%.2f")
+        elif col.startswith(("pct_", "avg_")) or col == "segment_share":
+            config[col] = st.column_config.NumberColumn(label, format="%.1f")
         elif label:
             config[col] = st.column_config.Column(label)
     st.dataframe(frame, hide_index=True, column_config=config)
@@ -540,7 +555,7 @@ def rfm_explain(lang: str, params, split: dict, scheme) -> None:
         rows = []
         for rule in scheme.rules:
             cond = dict(rule.when)
-            row = {"segment": scheme.label(rule.key, lang)}
+            row = {"label": scheme.label(rule.key, lang)}
             for d in "rfm":
                 if d in cond:
                     row[d.upper()] = t(f"rfm.{cond[d]}", lang)
@@ -593,7 +608,7 @@ def rfm_whatif(lang: str, token: str, prep, codes, scheme, params) -> None:
     n1, r1 = counts(codes, prep.revenue, len(keys))
     change = pd.DataFrame(
         {
-            "segment": [scheme.label(k, lang) for k in keys],
+            "label": [scheme.label(k, lang) for k in keys],
             "customers_before": n0,
             "customers_after": n1,
             "customers_change": n1 - n0,

@@ -15,8 +15,8 @@ PALETTE = px.colors.qualitative.Safe + px.colors.qualitative.Pastel
 def histogram(values: np.ndarray, title: str, x_label: str, bins: int = 40, log: bool = False) -> go.Figure:
     """A histogram computed here (np.histogram), so only the bar heights go to the browser."""
     v = values[np.isfinite(values)]
-    if log:
-        v = np.log10(np.clip(v, 1e-9, None))
+    if log:  # zero or negative values (customers with net refunds) have no place on a log axis
+        v = np.log10(v[v > 0])
     counts, edges = np.histogram(v, bins=bins)
     mids = (edges[:-1] + edges[1:]) / 2
     fig = go.Figure(go.Bar(x=10**mids if log else mids, y=counts, width=np.diff(10**edges if log else edges)))

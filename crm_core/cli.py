@@ -55,6 +55,23 @@ def _load(args: argparse.Namespace) -> LoadResult:
     return load(data, args.input.name, options)
 
 
+def _rfm(customers, args: argparse.Namespace):
+    from crm_core.rfm import RfmParams, rfm
+    from crm_core.segments import BUILTIN, builtin, load_scheme
+
+    if args.scheme in BUILTIN:
+        scheme = builtin(args.scheme)
+    else:
+        try:
+            scheme = load_scheme(Path(args.scheme).read_bytes())
+        except OSError as exc:
+            raise CrmError("error.cannot_open", path=args.scheme, detail=exc.strerror or "") from exc
+    split = "score_mean" if args.method == "quantile" else args.method
+    params = RfmParams(score_method="quantile", bins=args.bins, split_method=split, m_basis=args.m_basis)
+    out = rfm(customers, params, scheme)
+    return out[["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]]
+
+
 def report_dict(result: LoadResult) -> dict:
     """The load report as plain JSON-able data."""
     r, s = result.report, result.summary
@@ -81,8 +98,21 @@ def main(argv: list[str] | None = None) -> int:
     p_sum = sub.add_parser("summarize", help="transactions → one row per customer")
     _input_options(p_sum)
     p_sum.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
-    p_val = sub.add_parser("validate", help="print the load report; exit 1 if nothing usable")
+    p_val = sub.add_parser("validate", help="print the load report; exit 2 if nothing usable")
     _input_options(p_val)
+    p_rfm = sub.add_parser("rfm", help="RFM scores and segment per customer")
+    _input_options(p_rfm)
+    p_rfm.add_argument("--scheme", default="cn8", help="cn8, en10 or a rules FILE.json")
+    p_rfm.add_argument(
+        "--method",
+        choices=["quantile", "mean", "median"],
+        default="mean",
+        help="mean/median: high/low split of the raw values (scores by quintile); "
+        "quantile: high/low by the mean of the quantile scores",
+    )
+    p_rfm.add_argument("--bins", type=int, choices=[3, 4, 5], default=5)
+    p_rfm.add_argument("--m-basis", choices=["monetary", "avg_spend"], default="monetary")
+    p_rfm.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
     args = parser.parse_args(argv)
     try:
         result = _load(args)
@@ -97,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     out: Path = args.out
     customers = result.customers
+    if args.command == "rfm":
+        try:
+            customers = _rfm(customers, args)
+        except CrmError as exc:
+            print(f"error: {exc.message(args.lang)}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     try:
         if out.suffix.lower() == ".parquet":
             customers.to_parquet(out, index=False)

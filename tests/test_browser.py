@@ -130,3 +130,28 @@ def test_gbk_upload_in_chinese(server, browser, tmp_path, artifacts):
     page.screenshot(path=str(artifacts / "home_zh.png"), full_page=True)
     assert not dialogs
     page.close()
+
+
+def test_rfm_page_in_chinese_with_a_split_move(server, browser, artifacts):
+    page = browser.new_page(viewport={"width": 1400, "height": 2400}, locale="zh-CN")
+    page.goto(f"{server}/rfm?lang=zh&split_method=value&r_split=120", wait_until="domcontentloaded")
+    wait_idle(page)
+    page.get_by_text("RFM 分析").first.wait_for(timeout=60_000)
+    page.get_by_text("重要价值客户").first.wait_for(state="attached", timeout=60_000)
+    page.get_by_text("一般挽留客户").first.wait_for(state="attached")
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="R 高").first
+    assert "120" in metric.inner_text()
+    page.get_by_role("tab", name="假设分析").click()
+    page.get_by_role("button", name="把当前设置固定为基准").click()
+    page.get_by_role("button", name="清除基准").wait_for(timeout=60_000)  # the baseline is pinned
+    slider = page.get_by_role("slider", name="R 划分：不超过此天数为高")
+    slider.focus()
+    for _ in range(10):
+        slider.press("ArrowLeft")
+    page.get_by_text("换了分群的客户").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    moved = page.locator("[data-testid='stMetric']").filter(has_text="换了分群的客户").first.inner_text()
+    assert any(ch.isdigit() and ch != "0" for ch in moved.splitlines()[-1])
+    no_errors(page)
+    page.screenshot(path=str(artifacts / "rfm_whatif_zh.png"), full_page=True)
+    page.close()

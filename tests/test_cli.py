@@ -69,3 +69,39 @@ def test_unusable_input_is_one_line_on_stderr(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("customer_id,date,amount\n1,x,5\n")
     assert "日期无法识别或超出范围: 1" in run("validate", bad, "--lang", "zh").stderr
+
+
+def test_rfm_command_on_the_bundled_data(tmp_path):
+    out = tmp_path / "rfm.csv"
+    res = run("rfm", ROOT / "data/classroom_customers.csv", "--out", out)
+    assert res.returncode == 0, res.stderr
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == [
+        "customer_id",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "r_score",
+        "f_score",
+        "m_score",
+        "segment",
+    ]
+    seg = frame.set_index("customer_id")["segment"]
+    # classroom means: R 80.6 days, F 5.87, M 3630
+    assert seg["A01"] == "important_value" and seg["A04"] == "important_winback"
+    assert seg["A08"] == "general_winback" and seg["A05"] == "general_value"
+    out2 = tmp_path / "named.csv"
+    assert (
+        run(
+            "rfm", ROOT / "data/demo_transactions.csv", "--scheme", "en10", "--method", "quantile", "--out", out2
+        ).returncode
+        == 0
+    )
+    named = pd.read_csv(out2)
+    assert len(named) == 4000 and {"champions", "hibernating"} <= set(named["segment"])
+    bad = run("rfm", ROOT / "data/demo_transactions.csv", "--scheme", "en10", "--bins", "3", "--out", out2)
+    assert bad.returncode == 2 and "5-point" in bad.stderr
+    rules = tmp_path / "rules.json"
+    rules.write_text('{"rules": [{"key": "a", "when": {"r": "high"}}, {"key": "b", "when": {"r": "high"}}]}')
+    bad = run("rfm", ROOT / "data/classroom_customers.csv", "--scheme", rules, "--out", out2)
+    assert bad.returncode == 2 and "overlap" in bad.stderr

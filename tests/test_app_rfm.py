@@ -1,0 +1,101 @@
+"""AppTest of the RFM explorer: settings from the URL, split moves, what-if, drill-down."""
+
+import pytest
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+
+def rfm_page(lang="en", **params):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/rfm.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def segment_table(at):
+    return at.dataframe[0].value.set_index("segment")
+
+
+def test_opens_with_the_8_segments_at_the_means():
+    at = rfm_page()
+    table = segment_table(at)
+    assert table["customers"].sum() == 4000 and len(table) == 8
+    assert metric(at, "High R: recency ≤").startswith("224.7")
+
+
+def test_moving_a_split_changes_counts_and_shows_migration():
+    at = rfm_page(split_method="value", r_split="200", f_split="5", m_split="2000")
+    before = segment_table(at)["customers"]
+    at.button(key="pin").click().run()
+    at.sidebar.slider(key="r_split").set_value(60).run()
+    assert not at.exception
+    after = segment_table(at)["customers"]
+    assert after["important_value"] < before["important_value"]
+    assert after.sum() == before.sum() == 4000
+    moved = int(metric(at, "Customers who change segment").replace(",", ""))
+    assert moved > 0
+    # every customer who moved left a segment whose count fell
+    assert moved >= (before - after).clip(lower=0).sum()
+    assert at.query_params["r_split"] in ("60", ["60"])
+
+
+def test_settings_from_a_shared_link():
+    at = rfm_page(scheme="en10", split_method="median")
+    table = segment_table(at)
+    assert "champions" in table.index and table["customers"].sum() == 4000
+
+
+def test_customer_drill_down_says_why():
+    at = rfm_page()
+    at.text_input(key="customer_query").set_value("C00001").run()
+    assert not at.exception
+    assert any("C00001" in md.value and "→" in md.value for md in at.markdown)
+    why = at.dataframe[-1].value
+    assert list(why.iloc[:, 0]) == ["Recency (R)", "Frequency (F)", "Monetary (M)"]
+
+
+@pytest.mark.parametrize("method", ["threshold", "quantile"])
+def test_scoring_methods_and_explain_mode(method):
+    at = rfm_page(score_method=method, explain="1")
+    assert any("How the segments are made" in md.value for md in at.markdown)
+
+
+def test_bad_threshold_text_is_a_message_not_a_crash():
+    at = rfm_page(score_method="threshold", r_edges="30, abc")
+    assert at.error and not at.exception
+
+
+def test_custom_rules_with_an_overlap_are_refused():
+    at = rfm_page(scheme="custom")
+    at.text_area(key="rules_text").set_value(
+        '{"rules": [{"key": "a", "when": {"r": "high"}}, {"key": "b", "when": {"r": "high", "f": "low"}}]}'
+    ).run()
+    at.button(key="rules_apply").click().run()
+    assert any("overlap" in e.value for e in at.error)
+    at.text_area(key="rules_text").set_value(
+        '{"rules": [{"key": "recent", "when": {"r": "high"}, "label": {"en": "Recent", "zh": "近期"}}]}'
+    ).run()
+    at.button(key="rules_apply").click().run()
+    table = segment_table(at)
+    assert set(table.index) == {"recent", "unassigned"} and table["customers"].sum() == 4000
+
+
+def test_chinese_segment_names():
+    at = rfm_page("zh")
+    labels = set(at.dataframe[0].value["label"])
+    assert {"重要价值客户", "一般挽留客户"} <= labels
+
+
+def test_clusters_run():
+    at = rfm_page()
+    at.button(key="run_k").click().run()
+    assert not at.exception
+    assert at.dataframe[-1].value["customers"].sum() == 4000
