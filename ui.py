@@ -579,8 +579,7 @@ def rfm_whatif(lang: str, token: str, prep, codes, scheme, params) -> None:
         st.session_state.rfm_baseline = {
             "token": token,
             "codes": codes.copy(),
-            "keys": scheme.keys,
-            "scheme": scheme.key,
+            "scheme_obj": scheme,
             "params": params,
         }
     base = st.session_state.get("rfm_baseline")
@@ -593,47 +592,58 @@ def rfm_whatif(lang: str, token: str, prep, codes, scheme, params) -> None:
     if base["token"] != token or len(base["codes"]) != len(codes):
         st.warning(t("rfm.whatif.stale", lang))
         return
-    if base["keys"] != scheme.keys:
-        st.warning(t("rfm.whatif.other_scheme", lang))
-        return
-    keys = scheme.keys
-    moved = int((base["codes"] != codes).sum())
-    moved_rev = float(prep.revenue[base["codes"] != codes].sum())
+    old = base["scheme_obj"]
+    if old.keys != scheme.keys:
+        st.info(t("rfm.whatif.other_scheme", lang, before=old.title(lang), after=scheme.title(lang)))
+    old_keys = np.asarray(old.keys, dtype=object)[base["codes"]]
+    new_keys = np.asarray(scheme.keys, dtype=object)[codes]
+    changed = old_keys != new_keys
+    moved, moved_rev = int(changed.sum()), float(prep.revenue[changed].sum())
     c = st.columns(2)
-    c[0].metric(
-        t("rfm.whatif.moved", lang), number(moved, lang), f"{100 * moved / max(len(codes), 1):.1f}%", delta_color="off"
-    )
+    share_moved = f"{100 * moved / max(len(codes), 1):.1f}%"
+    c[0].metric(t("rfm.whatif.moved", lang), number(moved, lang), share_moved, delta_color="off")
     c[1].metric(t("rfm.whatif.moved_rev", lang), money(moved_rev, lang))
-    n0, r0 = counts(base["codes"], prep.revenue, len(keys))
-    n1, r1 = counts(codes, prep.revenue, len(keys))
-    change = pd.DataFrame(
-        {
-            "label": [scheme.label(k, lang) for k in keys],
-            "customers_before": n0,
-            "customers_after": n1,
-            "customers_change": n1 - n0,
-            "revenue_before": r0,
-            "revenue_after": r1,
-            "revenue_change": r1 - r0,
-        }
-    )
+    n0, r0 = counts(base["codes"], prep.revenue, len(old.keys))
+    n1, r1 = counts(codes, prep.revenue, len(scheme.keys))
+    before = pd.DataFrame({"customers_before": n0, "revenue_before": r0}, index=old.keys)
+    after = pd.DataFrame({"customers_after": n1, "revenue_after": r1}, index=scheme.keys)
+    change = before.join(after, how="outer").fillna(0)
+    order = list(dict.fromkeys([*old.keys, *scheme.keys]))
+    change = change.loc[order]
     change = change[(change["customers_before"] > 0) | (change["customers_after"] > 0)]
-    table(change, lang)
-    n, rev = migration(base["codes"], codes, prep.revenue, keys)
-    present = [i for i, k in enumerate(keys) if n.iloc[i].sum() or n.iloc[:, i].sum()]
-    names = [scheme.label(keys[i], lang) for i in present]
+    change.insert(0, "label", [scheme.label(k, lang) if k in scheme.keys else old.label(k, lang) for k in change.index])
+    change["customers_change"] = change["customers_after"] - change["customers_before"]
+    change["revenue_change"] = change["revenue_after"] - change["revenue_before"]
+    cols = [
+        "label",
+        "customers_before",
+        "customers_after",
+        "customers_change",
+        "revenue_before",
+        "revenue_after",
+        "revenue_change",
+    ]
+    table(change[cols].astype({c: "int64" for c in cols if c.startswith("customers")}), lang)
+    n, rev = migration(base["codes"], codes, prep.revenue, old.keys, scheme.keys)
+    rows = [i for i in range(len(old.keys)) if n.iloc[i].sum()]
+    cols_i = [j for j in range(len(scheme.keys)) if n.iloc[:, j].sum()]
+    row_names = [old.label(old.keys[i], lang) for i in rows]
+    col_names = [scheme.label(scheme.keys[j], lang) for j in cols_i]
     c1, c2 = st.columns(2)
-    c1.plotly_chart(charts_migration(n.iloc[present, present], names, t("rfm.whatif.matrix_n", lang)), key="mig_n")
+    c1.plotly_chart(
+        charts_migration(n.iloc[rows, cols_i], row_names, col_names, t("rfm.whatif.matrix_n", lang)), key="mig_n"
+    )
     c2.plotly_chart(
-        charts_migration(rev.iloc[present, present], names, t("rfm.whatif.matrix_rev", lang)), key="mig_rev"
+        charts_migration(rev.iloc[rows, cols_i], row_names, col_names, t("rfm.whatif.matrix_rev", lang)),
+        key="mig_rev",
     )
     st.caption(t("rfm.whatif.axes", lang))
 
 
-def charts_migration(frame: pd.DataFrame, names: list[str], title: str):
+def charts_migration(frame: pd.DataFrame, rows: list[str], cols: list[str], title: str):
     from crm_core.charts import migration_heatmap
 
-    return migration_heatmap(frame, names, names, title)
+    return migration_heatmap(frame, rows, cols, title)
 
 
 def rfm_customer(lang: str, prep, codes, split: dict, scheme, params) -> None:

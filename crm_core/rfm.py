@@ -261,14 +261,18 @@ def summary(prep: Prepared, codes: np.ndarray, scheme: Scheme) -> pd.DataFrame:
 
 
 def migration(
-    before: np.ndarray, after: np.ndarray, revenue: np.ndarray, keys: list[str]
+    before: np.ndarray, after: np.ndarray, revenue: np.ndarray, keys: list[str], after_keys: list[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """From-segment × to-segment tables of customers and of revenue (rows: baseline)."""
-    k = len(keys)
-    flat = before * k + after
-    n = np.bincount(flat, minlength=k * k).reshape(k, k)
-    rev = np.bincount(flat, weights=revenue, minlength=k * k).reshape(k, k)
-    return pd.DataFrame(n, index=keys, columns=keys), pd.DataFrame(rev, index=keys, columns=keys)
+    """From-segment × to-segment tables of customers and of revenue (rows: baseline).
+
+    ``after_keys`` names the columns when the current settings use another scheme.
+    """
+    cols = keys if after_keys is None else after_keys
+    k, j = len(keys), len(cols)
+    flat = before * j + after
+    n = np.bincount(flat, minlength=k * j).reshape(k, j)
+    rev = np.bincount(flat, weights=revenue, minlength=k * j).reshape(k, j)
+    return pd.DataFrame(n, index=keys, columns=cols), pd.DataFrame(rev, index=keys, columns=cols)
 
 
 def explain(prep: Prepared, index: int, split: dict[str, float], params: RfmParams) -> list[dict]:

@@ -99,3 +99,14 @@ def test_clusters_run():
     at.button(key="run_k").click().run()
     assert not at.exception
     assert at.dataframe[-1].value["customers"].sum() == 4000
+
+
+def test_migration_across_schemes():
+    at = rfm_page()
+    at.button(key="pin").click().run()
+    at.sidebar.selectbox(key="scheme").set_value("en10").run()
+    assert not at.exception
+    assert any("Comparing schemes" in i.value for i in at.info)
+    change = at.dataframe[1].value  # the what-if change table
+    assert change["customers_before"].sum() == change["customers_after"].sum() == 4000
+    assert int(next(m.value for m in at.metric if m.label == "Customers who change segment").replace(",", "")) == 4000

@@ -214,3 +214,14 @@ def test_builtin_schemes_have_both_languages_and_an_action():
         "general_value", "general_retain", "general_develop", "general_winback",
     ]  # fmt: skip
     assert builtin("cn8").label("important_value", "zh") == "重要价值客户"
+
+
+def test_migration_across_schemes_keeps_every_customer():
+    frame = customers([("a", 10, 8, 2000), ("b", 90, 8, 2000), ("c", 10, 2, 500), ("d", 300, 1, 5)])
+    prep = prepare(frame, RfmParams())
+    cn8, en10 = builtin("cn8"), builtin("en10")
+    before, _ = segment_codes(prep, cn8)
+    after, _ = segment_codes(prep, en10)
+    n, rev = migration(before, after, prep.revenue, cn8.keys, en10.keys)
+    assert n.shape == (9, 11) and n.to_numpy().sum() == 4
+    assert rev.to_numpy().sum() == pytest.approx(frame["monetary"].sum())
