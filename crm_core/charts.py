@@ -146,3 +146,92 @@ def elbow(
         legend=dict(orientation="h", y=-0.25),
     )
     return fig
+
+
+def radar(series: list[tuple[str, list[float]]], axes: list[str], title: str, height: int = 420) -> go.Figure:
+    """Overlaid radar of percentages (0–100) per axis, one trace per named series."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series):
+        fig.add_trace(
+            go.Scatterpolar(
+                r=[*values, values[0]],
+                theta=[*axes, axes[0]],
+                name=name,
+                fill="toself",
+                opacity=0.55,
+                line=dict(color=PALETTE[i % len(PALETTE)]),
+            )
+        )
+    fig.update_layout(
+        title=title,
+        height=height,
+        polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%")),
+        margin=dict(l=80, r=80, t=60, b=30),
+        legend=dict(orientation="h", y=-0.1),
+    )
+    return fig
+
+
+def printable(
+    title: str,
+    subtitle: str,
+    axes: list[str],
+    values: list[float],
+    table_header: list[str],
+    table_rows: list[list[str]],
+    footer: str,
+) -> go.Figure:
+    """One printable page: title, radar by group and a results table (for PNG export)."""
+    import textwrap
+
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(
+        rows=3,
+        cols=1,
+        row_heights=[0.58, 0.32, 0.10],
+        vertical_spacing=0.04,
+        specs=[[{"type": "polar"}], [{"type": "table"}], [{"type": "table"}]],
+    )
+    fig.add_trace(
+        go.Scatterpolar(
+            r=[*values, values[0]],
+            theta=[*axes, axes[0]],
+            fill="toself",
+            showlegend=False,
+            line=dict(color="#1f5fa8"),
+            fillcolor="rgba(31,95,168,0.35)",
+        ),
+        row=1,
+        col=1,
+    )
+    columns = [list(col) for col in zip(*table_rows, strict=True)] if table_rows else [[] for _ in table_header]
+    fig.add_trace(
+        go.Table(
+            header=dict(values=table_header, align="left", fill_color="#e8eef7", font=dict(color="#222", size=13)),
+            cells=dict(values=columns, align="left", height=26, fill_color="white", font=dict(color="#222", size=13)),
+        ),
+        row=2,
+        col=1,
+    )
+    width = 60 if any(ord(ch) > 0x2E80 for ch in footer) else 110  # CJK characters are twice as wide
+    lines = textwrap.wrap(footer, width)
+    fig.add_trace(
+        go.Table(
+            header=dict(values=[""], fill_color="white", line_color="white", height=4),
+            cells=dict(
+                values=[lines], align="left", fill_color="white", line_color="white", font=dict(color="#444", size=12)
+            ),
+        ),
+        row=3,
+        col=1,
+    )
+    fig.update_layout(
+        template="plotly_white",
+        title=dict(text=f"{title}<br><sup>{subtitle}</sup>", x=0.03),
+        width=900,
+        height=1250,
+        polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%")),
+        margin=dict(l=60, r=60, t=110, b=40),
+    )
+    return fig

@@ -72,6 +72,37 @@ def _rfm(customers, args: argparse.Namespace):
     return out[["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]]
 
 
+def _bullseye(args: argparse.Namespace) -> int:
+    from crm_core.bullseye import default_catalogue, load_catalogue, load_scenario, score
+
+    try:
+        try:
+            catalogue = load_catalogue(args.catalogue.read_bytes()) if args.catalogue else default_catalogue()
+            scenario = load_scenario(args.scenario.read_bytes(), catalogue)
+        except OSError as exc:
+            raise CrmError("error.cannot_open", path=str(exc.filename), detail=exc.strerror or "") from exc
+        result = score(catalogue, scenario.scores)
+    except CrmError as exc:
+        print(f"error: {exc.message(args.lang)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = {
+        "name": scenario.name,
+        "total": round(result.total, 2),
+        "max_total": result.max_total,
+        "percent": round(result.percent, 1),
+        "verdict": result.verdict,
+        "verdict_text": t(f"bullseye.verdict.{result.verdict}", args.lang),
+        "groups": {
+            g["group"]: {"subtotal": round(g["subtotal"], 2), "max": g["max"], "percent": round(g["percent"], 1)}
+            for g in result.groups.to_dict("records")
+        },
+        "unscored": result.unscored,
+        "weakest": result.weakest[:5],
+    }
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
 def report_dict(result: LoadResult) -> dict:
     """The load report as plain JSON-able data."""
     r, s = result.report, result.summary
@@ -113,7 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     p_rfm.add_argument("--bins", type=int, choices=[3, 4, 5], default=5)
     p_rfm.add_argument("--m-basis", choices=["monetary", "avg_spend"], default="monetary")
     p_rfm.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
+    p_bull = sub.add_parser("bullseye", help="score a Bullseye scenario (JSON) and print the result as JSON")
+    p_bull.add_argument("scenario", type=Path)
+    p_bull.add_argument("--catalogue", type=Path, help="a catalogue JSON (default: the bundled 30 criteria)")
+    p_bull.add_argument("--lang", choices=["en", "zh"], default="en")
     args = parser.parse_args(argv)
+    if args.command == "bullseye":
+        return _bullseye(args)
     try:
         result = _load(args)
     except CrmError as exc:

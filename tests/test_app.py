@@ -6,7 +6,7 @@ import pytest
 from conftest import ROOT, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
-PAGES = ["app.py", "pages/data.py", "pages/rfm.py"]
+PAGES = ["app.py", "pages/data.py", "pages/rfm.py", "pages/bullseye.py"]
 GBK_UPLOAD = "客户编号,交易日期,交易金额\n001,2024年3月5日,￥1234.50\n002,2024/3/6,-5\n,2024/3/6,5\n".encode("gbk")
 
 
@@ -33,12 +33,23 @@ def test_every_page_opens_in_both_languages(page, lang):
     if page != "app.py":
         at = ok(at.switch_page(page).run())
     title = {
-        "zh": {"app.py": "客户价值实验室", "pages/data.py": "数据与导入报告", "pages/rfm.py": "RFM 分析"},
-        "en": {"app.py": "CRM Value Lab", "pages/data.py": "Data & load report", "pages/rfm.py": "RFM explorer"},
+        "zh": {
+            "app.py": "客户价值实验室",
+            "pages/data.py": "数据与导入报告",
+            "pages/rfm.py": "RFM 分析",
+            "pages/bullseye.py": "布尔塞模型",
+        },
+        "en": {
+            "app.py": "CRM Value Lab",
+            "pages/data.py": "Data & load report",
+            "pages/rfm.py": "RFM explorer",
+            "pages/bullseye.py": "Bullseye form",
+        },
     }[lang][page]
     assert at.title[0].value == title
-    key = "客户数" if lang == "zh" else "Customers"
-    assert metrics(at)[key] == "4,000"  # the demo data is loaded on first visit
+    if page != "pages/bullseye.py":  # the form does not use the customer data
+        key = "客户数" if lang == "zh" else "Customers"
+        assert metrics(at)[key] == "4,000"  # the demo data is loaded on first visit
 
 
 def test_every_page_is_in_the_sidebar():

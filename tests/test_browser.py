@@ -162,3 +162,25 @@ def test_rfm_page_in_chinese_with_a_split_move(server, browser, artifacts):
     no_errors(page)
     page.screenshot(path=str(artifacts / "rfm_whatif_zh.png"), full_page=True)
     page.close()
+
+
+def test_bullseye_form_total_changes(server, browser, artifacts):
+    page = browser.new_page(viewport={"width": 1400, "height": 3000})
+    page.goto(f"{server}/bullseye?lang=en", wait_until="domcontentloaded")
+    wait_idle(page)
+    total = page.locator("[data-testid='stMetric']").filter(has_text="Total").first
+    total.wait_for(timeout=60_000)
+    assert "0 / 300" in total.inner_text()
+    for label, value in (("Well-known brand", "9"), ("Internet users are part of the target market", "8")):
+        box = page.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Enter")
+        wait_idle(page)
+    deadline = time.time() + 30
+    while "17 / 300" not in total.inner_text():
+        assert time.time() < deadline, total.inner_text()
+        time.sleep(0.5)
+    page.get_by_text("8–10 high fit").first.wait_for()
+    no_errors(page)
+    page.screenshot(path=str(artifacts / "bullseye_en.png"), full_page=True)
+    page.close()

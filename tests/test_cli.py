@@ -105,3 +105,16 @@ def test_rfm_command_on_the_bundled_data(tmp_path):
     rules.write_text('{"rules": [{"key": "a", "when": {"r": "high"}}, {"key": "b", "when": {"r": "high"}}]}')
     bad = run("rfm", ROOT / "data/classroom_customers.csv", "--scheme", rules, "--out", out2)
     assert bad.returncode == 2 and "overlap" in bad.stderr
+
+
+def test_bullseye_command(tmp_path):
+    res = run("bullseye", ROOT / "data/bullseye_photo_equipment.json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["total"] == 207 and out["max_total"] == 300 and out["percent"] == 69.0
+    assert out["verdict"] == "possible" and set(out["groups"]) >= {"target_market", "product", "environment"}
+    assert out["groups"]["brand"] == {"subtotal": 9.0, "max": 10, "percent": 90.0}
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"scores": {"nope": 3}}')
+    res = run("bullseye", bad, "--lang", "zh")
+    assert res.returncode == 2 and "nope" in res.stderr and "Traceback" not in res.stderr
