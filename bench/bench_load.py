@@ -14,6 +14,7 @@ import io
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -21,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(ROOT))
+from bench.docs import DOC, write_section  # noqa: E402
 
 
 def make_csv(rows: int, seed: int = 7) -> bytes:
@@ -98,15 +100,7 @@ def write_doc(results: list[dict], runs: int) -> None:
         "into DuckDB is the next step (issue 6).",
         "",
     ]
-    section = "\n".join(lines)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    start = text.find("## Loading:")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
+    write_section("Loading:", lines)
 
 
 def main() -> None:
@@ -122,7 +116,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    import sys
-
-    sys.path.insert(0, str(ROOT))
     main()

@@ -23,7 +23,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DOC = ROOT / "docs" / "benchmarks.md"
+from bench.docs import DOC, write_section  # noqa: E402
 
 
 def make_customers(n: int, seed: int = 3) -> pd.DataFrame:
@@ -102,15 +102,7 @@ def write_doc(rows: list[dict]) -> None:
             f"{r['cn8_mean'] * 1000:.1f} | {goal} |"
         )
     lines += ["", "A move is a table lookup over the flag/score combinations plus two `np.bincount`s.", ""]
-    section = "\n".join(lines)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    start = text.find("## RFM what-if")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
+    write_section("RFM what-if", lines)
 
 
 def main() -> None:

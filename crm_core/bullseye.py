@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crm_core.errors import CrmError
+from crm_core.errors import CrmError, load_json
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogues" / "bullseye.json"
 # Score bands from the course: 0–1 very poor fit, 2–4 low/medium, 5–7 medium, 8–10 high.
@@ -67,18 +67,7 @@ class Catalogue:
             "key": self.key,
             "title": {"en": self.title_en, "zh": self.title_zh},
             "groups": [{"key": g, "label": {"en": en, "zh": zh}} for g, en, zh in self.groups],
-            "criteria": [
-                {
-                    "key": c.key,
-                    "group": c.group,
-                    "label": {"en": c.label_en, "zh": c.label_zh},
-                    "low": c.low,
-                    "high": c.high,
-                    "weight": c.weight,
-                    "addition": c.addition,
-                }
-                for c in self.criteria
-            ],
+            "criteria": [_criterion_dict(c) for c in self.criteria],
         }
 
     def to_json(self) -> str:
@@ -89,16 +78,24 @@ class Catalogue:
         return pd.DataFrame([c.__dict__ for c in self.criteria])
 
 
+def _criterion_dict(c: Criterion) -> dict:
+    return {
+        "key": c.key,
+        "group": c.group,
+        "label": {"en": c.label_en, "zh": c.label_zh},
+        "low": c.low,
+        "high": c.high,
+        "weight": c.weight,
+        "addition": c.addition,
+    }
+
+
 def default_catalogue() -> Catalogue:
     return parse_catalogue(json.loads(CATALOGUE_FILE.read_text(encoding="utf-8")))
 
 
 def load_catalogue(text: str | bytes) -> Catalogue:
-    try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CrmError("error.bullseye_json", detail=str(exc)[:200]) from exc
-    return parse_catalogue(data)
+    return parse_catalogue(load_json(text, "error.bullseye_json"))
 
 
 def parse_catalogue(data: object) -> Catalogue:
@@ -151,6 +148,8 @@ def criterion_from(key, group, label_en, label_zh, low, high, weight, addition, 
     key = key.strip()
     if not isinstance(group, str) or not group.strip():
         raise CrmError("error.criterion_group", criterion=key)
+    if weight is None or (isinstance(weight, float) and math.isnan(weight)):
+        weight = 1  # a row added in the editor without a weight
     try:
         w = float(weight)
     except (TypeError, ValueError) as exc:
@@ -165,39 +164,13 @@ def criterion_from(key, group, label_en, label_zh, low, high, weight, addition, 
 
 def catalogue_from_frame(frame: pd.DataFrame, base: Catalogue) -> Catalogue:
     """A catalogue from the page's edited table (rows may be added, removed or renamed)."""
-    criteria, seen = [], set()
-    for i, row in enumerate(frame.to_dict("records"), start=1):
+    rows = []
+    for row in frame.to_dict("records"):
         if all(v is None or (isinstance(v, float) and math.isnan(v)) or v == "" for v in row.values()):
             continue  # an empty row left by the editor
-        crit = criterion_from(
-            row.get("key"),
-            row.get("group"),
-            row.get("label_en"),
-            row.get("label_zh"),
-            row.get("low"),
-            row.get("high"),
-            row.get("weight", 1),
-            row.get("addition", False),
-            i,
-        )
-        if crit.key in seen:
-            raise CrmError("error.criterion_duplicate", criterion=crit.key)
-        seen.add(crit.key)
-        criteria.append(crit)
-    data = base.to_dict()
-    data["criteria"] = [
-        {
-            "key": c.key,
-            "group": c.group,
-            "label": {"en": c.label_en, "zh": c.label_zh},
-            "low": c.low,
-            "high": c.high,
-            "weight": c.weight,
-            "addition": c.addition,
-        }
-        for c in criteria
-    ]
-    return parse_catalogue(data)
+        label = {"en": row.get("label_en"), "zh": row.get("label_zh")}
+        rows.append({**row, "label": label})
+    return parse_catalogue({**base.to_dict(), "criteria": rows})
 
 
 @dataclass
@@ -212,10 +185,7 @@ class Scenario:
 
 def load_scenario(text: str | bytes, catalogue: Catalogue) -> Scenario:
     """A saved scenario; unknown criteria and scores outside 0–10 are refused, naming them."""
-    try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CrmError("error.bullseye_json", detail=str(exc)[:200]) from exc
+    data = load_json(text, "error.bullseye_json")
     if not isinstance(data, dict) or not isinstance(data.get("scores"), dict):
         raise CrmError("error.scenario_shape")
     unknown = [k for k in data["scores"] if k not in catalogue.keys]

@@ -25,3 +25,13 @@ class CrmError(ValueError):
         if escape is not None:
             values = {k: escape(v) if isinstance(v, str) else v for k, v in values.items()}
         return t(key=self.key, lang=lang, **values)
+
+
+def load_json(text: str | bytes, key: str) -> object:
+    """Parse a user's JSON file; a syntax error becomes CrmError(key) with the parser's detail."""
+    import json
+
+    try:
+        return json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise CrmError(key, detail=str(exc)[:200]) from exc

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crm_core.errors import CrmError
+from crm_core.errors import CrmError, load_json
 
 HERE = Path(__file__).resolve().parent / "schemes"
 BUILTIN = ("cn8", "en10")
@@ -87,11 +87,7 @@ def builtin(key: str) -> Scheme:
 
 def load_scheme(text: str | bytes) -> Scheme:
     """A scheme from JSON text (a user's saved file); every problem raises CrmError."""
-    try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CrmError("error.scheme_json", detail=str(exc)[:200]) from exc
-    return parse_scheme(data)
+    return parse_scheme(load_json(text, "error.scheme_json"))
 
 
 def parse_scheme(data: object) -> Scheme:

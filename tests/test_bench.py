@@ -3,28 +3,21 @@
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 
-def test_load_benchmark_quick_mode():
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("bench_load.py", ["load+validate+summarize", "20,000 rows"]),
+        ("bench_rfm.py", ["100,000 customers", "move cn8"]),
+    ],
+)
+def test_benchmark_quick_mode(script, expected):
     res = subprocess.run(
-        [sys.executable, str(ROOT / "bench/bench_load.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, str(ROOT / "bench" / script), "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert res.returncode == 0, res.stderr
-    assert "load+validate+summarize" in res.stdout and "20,000 rows" in res.stdout
-
-
-def test_rfm_benchmark_quick_mode():
-    res = subprocess.run(
-        [sys.executable, str(ROOT / "bench/bench_rfm.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert res.returncode == 0, res.stderr
-    assert "100,000 customers" in res.stdout and "move cn8" in res.stdout
+    for text in expected:
+        assert text in res.stdout

@@ -134,3 +134,25 @@ def test_catalogue_edits_from_the_table():
     assert len(edited.criteria) == 29 and edited.criteria[0].label_en == "Aimed at PC users"
     assert edited.max_total == 290
     assert load_catalogue(edited.to_json()) == edited
+
+
+def test_a_row_added_in_the_editor_gets_weight_one():
+    import pandas as pd
+
+    frame = pd.concat(
+        [
+            CAT.frame(),
+            pd.DataFrame(
+                [
+                    {
+                        "key": "delivery_speed",
+                        "group": "direct_sales",
+                        "label_en": "Fast delivery",
+                        "weight": float("nan"),
+                    }
+                ]
+            ),
+        ]
+    )
+    edited = catalogue_from_frame(frame, CAT)
+    assert len(edited.criteria) == 31 and edited.criteria[-1].weight == 1 and edited.max_total == 310
