@@ -123,14 +123,14 @@ def dataset() -> Dataset:
 # ---------------------------------------------------------------------- loading
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
 def _cached_load(data: bytes, filename: str, options: LoadOptions) -> LoadResult:
     # Keyed on the bytes themselves: two sessions share an entry only when they uploaded
     # the same file, so nothing of one user's data can reach another.
     return load(data, filename, options)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
 def file_columns(data: bytes, filename: str, encoding: str | None, sheet: str | None):
     """Columns and sheets of an upload, for the mapping form (even when loading fails)."""
     raw = read_table(data, filename, encoding=encoding, sheet=sheet)
