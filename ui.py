@@ -33,6 +33,8 @@ PAGES = [  # (path, label key, icon): the sidebar, in order
     ("app.py", "nav.home", ":material/home:"),
     ("pages/data.py", "nav.data", ":material/upload_file:"),
     ("pages/rfm.py", "nav.rfm", ":material/grid_view:"),
+    ("pages/value_matrix.py", "nav.value_matrix", ":material/scatter_plot:"),
+    ("pages/lifecycle.py", "nav.lifecycle", ":material/timeline:"),
     ("pages/bullseye.py", "nav.bullseye", ":material/target:"),
 ]
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -294,6 +296,11 @@ MONEY_COLUMNS = {
     "revenue_before",
     "revenue_after",
     "revenue_change",
+    "total_value",
+    "avg_current",
+    "avg_potential",
+    "current_value",
+    "potential",
 }
 
 
@@ -572,73 +579,7 @@ def rfm_explain(lang: str, params, split: dict, scheme) -> None:
 
 def rfm_whatif(lang: str, token: str, prep, codes, scheme, params) -> None:
     """Pin the current settings as a baseline; show who moves where when settings change."""
-    from crm_core.rfm import counts, migration
-
-    st.caption(t("rfm.whatif.help", lang))
-    c1, c2 = st.columns(2)
-    if c1.button(t("rfm.whatif.pin", lang), key="pin", type="primary"):
-        st.session_state.rfm_baseline = {
-            "token": token,
-            "codes": codes.copy(),
-            "scheme_obj": scheme,
-            "params": params,
-        }
-    base = st.session_state.get("rfm_baseline")
-    if base and c2.button(t("rfm.whatif.clear", lang), key="unpin"):
-        st.session_state.pop("rfm_baseline")
-        base = None
-    if not base:
-        st.info(t("rfm.whatif.none", lang))
-        return
-    if base["token"] != token or len(base["codes"]) != len(codes):
-        st.warning(t("rfm.whatif.stale", lang))
-        return
-    old = base["scheme_obj"]
-    if old.keys != scheme.keys:
-        st.info(t("rfm.whatif.other_scheme", lang, before=old.title(lang), after=scheme.title(lang)))
-    old_keys = np.asarray(old.keys, dtype=object)[base["codes"]]
-    new_keys = np.asarray(scheme.keys, dtype=object)[codes]
-    changed = old_keys != new_keys
-    moved, moved_rev = int(changed.sum()), float(prep.revenue[changed].sum())
-    c = st.columns(2)
-    share_moved = f"{100 * moved / max(len(codes), 1):.1f}%"
-    c[0].metric(t("rfm.whatif.moved", lang), number(moved, lang), share_moved, delta_color="off")
-    c[1].metric(t("rfm.whatif.moved_rev", lang), money(moved_rev, lang))
-    n0, r0 = counts(base["codes"], prep.revenue, len(old.keys))
-    n1, r1 = counts(codes, prep.revenue, len(scheme.keys))
-    before = pd.DataFrame({"customers_before": n0, "revenue_before": r0}, index=old.keys)
-    after = pd.DataFrame({"customers_after": n1, "revenue_after": r1}, index=scheme.keys)
-    change = before.join(after, how="outer").fillna(0)
-    order = list(dict.fromkeys([*old.keys, *scheme.keys]))
-    change = change.loc[order]
-    change = change[(change["customers_before"] > 0) | (change["customers_after"] > 0)]
-    change.insert(0, "label", [scheme.label(k, lang) if k in scheme.keys else old.label(k, lang) for k in change.index])
-    change["customers_change"] = change["customers_after"] - change["customers_before"]
-    change["revenue_change"] = change["revenue_after"] - change["revenue_before"]
-    cols = [
-        "label",
-        "customers_before",
-        "customers_after",
-        "customers_change",
-        "revenue_before",
-        "revenue_after",
-        "revenue_change",
-    ]
-    table(change[cols].astype({c: "int64" for c in cols if c.startswith("customers")}), lang)
-    n, rev = migration(base["codes"], codes, prep.revenue, old.keys, scheme.keys)
-    rows = [i for i in range(len(old.keys)) if n.iloc[i].sum()]
-    cols_i = [j for j in range(len(scheme.keys)) if n.iloc[:, j].sum()]
-    row_names = [old.label(old.keys[i], lang) for i in rows]
-    col_names = [scheme.label(scheme.keys[j], lang) for j in cols_i]
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(
-        charts_migration(n.iloc[rows, cols_i], row_names, col_names, t("rfm.whatif.matrix_n", lang)), key="mig_n"
-    )
-    c2.plotly_chart(
-        charts_migration(rev.iloc[rows, cols_i], row_names, col_names, t("rfm.whatif.matrix_rev", lang)),
-        key="mig_rev",
-    )
-    st.caption(t("rfm.whatif.axes", lang))
+    whatif_panel(lang, "rfm", token, codes, scheme.keys, lambda k: scheme.label(k, lang), prep.revenue)
 
 
 def charts_migration(frame: pd.DataFrame, rows: list[str], cols: list[str], title: str):
@@ -944,3 +885,224 @@ def bullseye_catalogue_editor(lang: str, cat) -> None:
                 st.rerun()
             except CrmError as exc:
                 st.error(exc.message(lang, escape=md_escape) + "\n\n" + t("bullseye.nothing_changed", lang))
+
+
+# ------------------------------------------------- shared analysis widgets
+
+
+def split_widget(lang: str, prefix: str, label: str, values: np.ndarray, integer: bool = False):
+    """High/low line for one axis: mean, median, percentile or a value (a slider). In the URL."""
+    from crm_core.value_matrix import SPLIT_METHODS, Split
+
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+    hi = hi if hi > lo else lo + 1
+    persisted(f"{prefix}_method", "mean", str, list(SPLIT_METHODS))
+    persisted(f"{prefix}_pct", 50, int)
+    persisted(f"{prefix}_value", round(float(np.nanmean(values)), 2), float)
+    sb = st.sidebar
+    sb.selectbox(label, list(SPLIT_METHODS), key=f"{prefix}_method", format_func=lambda k: t(f"rfm.split.{k}", lang))
+    method = st.session_state[f"{prefix}_method"]
+    if method == "percentile":
+        sb.slider(t("split.percentile", lang), 5, 95, step=5, key=f"{prefix}_pct")
+    elif method == "value":
+        st.session_state[f"{prefix}_value"] = float(min(max(st.session_state[f"{prefix}_value"], lo), hi))
+        step = 1.0 if integer else float(max(0.01, round((hi - lo) / 200, 2)))
+        sb.slider(t("split.value", lang), lo, hi, step=step, key=f"{prefix}_value")
+    share([f"{prefix}_method", f"{prefix}_pct", f"{prefix}_value"])
+    return Split(method, float(st.session_state[f"{prefix}_pct"]), float(st.session_state[f"{prefix}_value"]))
+
+
+def whatif_panel(lang: str, name: str, token: str, codes: np.ndarray, keys: list, label, revenue: np.ndarray) -> None:
+    """Pin a baseline; show how many customers and how much revenue moved between groups.
+
+    ``label(key)`` names a group; the baseline keeps its own keys and labels, so the current
+    grouping may use another scheme.
+    """
+    from crm_core.rfm import counts, migration
+
+    st.caption(t("rfm.whatif.help", lang))
+    c1, c2 = st.columns(2)
+    slot = f"{name}_baseline"
+    if c1.button(t("rfm.whatif.pin", lang), key=f"{name}_pin", type="primary"):
+        st.session_state[slot] = {
+            "token": token,
+            "codes": codes.copy(),
+            "keys": list(keys),
+            "labels": {k: label(k) for k in keys},
+        }
+    base = st.session_state.get(slot)
+    if base and c2.button(t("rfm.whatif.clear", lang), key=f"{name}_unpin"):
+        st.session_state.pop(slot)
+        base = None
+    if not base:
+        st.info(t("rfm.whatif.none", lang))
+        return
+    if base["token"] != token or len(base["codes"]) != len(codes):
+        st.warning(t("rfm.whatif.stale", lang))
+        return
+    old_keys, old_label = base["keys"], base["labels"]
+    keys = list(keys)
+    if old_keys != keys:
+        st.info(
+            t(
+                "rfm.whatif.other_scheme",
+                lang,
+                before=", ".join(old_label.values())[:80],
+                after=", ".join(label(k) for k in keys)[:80],
+            )
+        )
+    changed = np.asarray(old_keys, dtype=object)[base["codes"]] != np.asarray(keys, dtype=object)[codes]
+    c = st.columns(2)
+    c[0].metric(
+        t("rfm.whatif.moved", lang),
+        number(int(changed.sum()), lang),
+        f"{100 * changed.sum() / max(len(codes), 1):.1f}%",
+        delta_color="off",
+    )
+    c[1].metric(t("rfm.whatif.moved_rev", lang), money(float(revenue[changed].sum()), lang))
+    n0, r0 = counts(base["codes"], revenue, len(old_keys))
+    n1, r1 = counts(codes, revenue, len(keys))
+    before = pd.DataFrame({"customers_before": n0, "revenue_before": r0}, index=old_keys)
+    after = pd.DataFrame({"customers_after": n1, "revenue_after": r1}, index=keys)
+    change = before.join(after, how="outer").fillna(0).loc[list(dict.fromkeys([*old_keys, *keys]))]
+    change = change[(change["customers_before"] > 0) | (change["customers_after"] > 0)]
+    change.insert(0, "label", [label(k) if k in keys else old_label[k] for k in change.index])
+    change["customers_change"] = change["customers_after"] - change["customers_before"]
+    change["revenue_change"] = change["revenue_after"] - change["revenue_before"]
+    cols = [
+        "label",
+        "customers_before",
+        "customers_after",
+        "customers_change",
+        "revenue_before",
+        "revenue_after",
+        "revenue_change",
+    ]
+    table(change[cols].astype({c: "int64" for c in cols if c.startswith("customers")}), lang)
+    n, rev = migration(base["codes"], codes, revenue, old_keys, keys)
+    rows = [i for i in range(len(old_keys)) if n.iloc[i].sum()]
+    cols_i = [j for j in range(len(keys)) if n.iloc[:, j].sum()]
+    row_names = [old_label[old_keys[i]] for i in rows]
+    col_names = [label(keys[j]) for j in cols_i]
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(
+        charts_migration(n.iloc[rows, cols_i], row_names, col_names, t("rfm.whatif.matrix_n", lang)),
+        key=f"{name}_mig_n",
+    )
+    c2.plotly_chart(
+        charts_migration(rev.iloc[rows, cols_i], row_names, col_names, t("rfm.whatif.matrix_rev", lang)),
+        key=f"{name}_mig_rev",
+    )
+    st.caption(t("rfm.whatif.axes", lang))
+
+
+def group_exports(lang: str, name: str, frame: pd.DataFrame, column: str, keys: list, label) -> None:
+    """Drill into one group and download its customers (CSV/Excel, formula-safe)."""
+    from crm_core.export import to_excel_bytes
+
+    pick = st.selectbox(t("drill.pick", lang), keys, format_func=label, key=f"{name}_drill")
+    part = frame[frame[column] == pick]
+    st.caption(t("drill.count", lang, n=number(len(part), lang)))
+    table(part.head(500), lang)
+    c1, c2 = st.columns(2)
+    c1.download_button(t("drill.csv", lang), to_csv_bytes(part), f"{name}_{pick}.csv", "text/csv", key=f"{name}_dl_csv")
+    c2.download_button(
+        t("drill.xlsx", lang), to_excel_bytes(part, str(pick)), f"{name}_{pick}.xlsx", key=f"{name}_dl_xlsx"
+    )
+
+
+# ----------------------------------------------------------- lifecycle grid
+
+
+def lifecycle_potential(lang: str, ds, method: str, extras: list[str]):
+    """Growth potential per customer by the chosen method, explained on the page; None to stop."""
+    from crm_core.potential import customer_column, predict, wallet_gap
+
+    c, tx = ds.result.customers, ds.result.transactions
+    st.markdown(t(f"lc.potential.{method}.help", lang))
+    if method == "model":
+        key = ("lc_model", ds.token)
+        if st.session_state.get("lc_model_key") != key:
+            with st.spinner(t("lc.model.running", lang)):
+                st.session_state.lc_model = predict(tx, ds.result.report.as_of)
+            st.session_state.lc_model_key = key
+        pot = st.session_state.lc_model
+        if not pot.ok:
+            st.warning(t(pot.reason, lang, **pot.holdout))
+            return None
+        h = pot.holdout
+        cols = st.columns(4)
+        cols[0].metric(t("lc.model.mae", lang), money(h["model_mae"], lang))
+        cols[1].metric(t("lc.model.naive_mae", lang), money(h["naive_mae"], lang))
+        cols[2].metric(t("lc.model.rmse", lang), money(h["model_rmse"], lang))
+        cols[3].metric(t("lc.model.naive_rmse", lang), money(h["naive_rmse"], lang))
+        better = h["model_mae"] < h["naive_mae"]
+        st.caption(
+            t(
+                "lc.model.beats" if better else "lc.model.loses",
+                lang,
+                w=h["window_days"],
+                train=h["train_cutoff"],
+                hold=h["holdout_cutoff"],
+                n=number(h["holdout_customers"], lang),
+            )
+        )
+        return pot.predicted.reindex(c["customer_id"]).fillna(0.0).reset_index(drop=True)
+    column = st.sidebar.selectbox(t("lc.column", lang), extras, key="lc_column")
+    values = customer_column(c, tx, column)
+    if method == "wallet":
+        values = wallet_gap(c, values)
+    missing = int(values.isna().sum())
+    if missing:
+        st.info(t("lc.column.missing", lang, n=number(missing, lang)))
+    return values.fillna(0.0).reset_index(drop=True)
+
+
+def lifecycle_grid_table(lang: str, codes: np.ndarray, value: np.ndarray, potential: np.ndarray) -> pd.DataFrame:
+    from crm_core.lifecycle import CELLS
+    from crm_core.value_matrix import summary
+
+    grid = summary(codes, list(CELLS), value, {"avg_current": value, "avg_potential": potential})
+    grid = grid.rename(columns={"segment": "cell", "revenue": "total_value", "pct_revenue": "pct_value"})
+    grid.insert(1, "label", [t(f"lc.cell.{k}", lang) for k in CELLS])
+    grid["allocation"] = [t(f"lc.alloc.{k}", lang) for k in CELLS]
+    grid["retention"] = [t(f"lc.retain.{k}", lang) for k in CELLS]
+    return grid
+
+
+def stage_rules(lang: str, d):
+    from crm_core.lifecycle import StageRules
+
+    with st.expander(t("lc.stage.rules", lang), expanded=False):
+        c = st.columns(5)
+        rules = StageRules(
+            exploration_days=c[0].number_input(
+                t("lc.stage.exploration_days", lang), 1, 720, d.exploration_days, key="st_explore"
+            ),
+            window_days=c[1].number_input(t("lc.stage.window_days", lang), 7, 365, d.window_days, key="st_window"),
+            growth_pct=c[2].number_input(t("lc.stage.growth_pct", lang), 0.0, 1000.0, d.growth_pct, key="st_growth"),
+            decline_pct=c[3].number_input(
+                t("lc.stage.decline_pct", lang), -100.0, 0.0, d.decline_pct, key="st_decline"
+            ),
+            lapsed_days=c[4].number_input(t("lc.stage.lapsed_days", lang), 1, 1000, d.lapsed_days, key="st_lapsed"),
+        )
+        st.caption(t("lc.stage.explain", lang, **rules.__dict__))
+    return rules
+
+
+def stage_views(lang: str, frame: pd.DataFrame, stages, cells) -> None:
+    counts = frame["stage"].value_counts().reindex(list(stages), fill_value=0)
+    dist = pd.DataFrame(
+        {
+            "label": [t(f"lc.stage.{s}", lang) for s in stages],
+            "customers": counts.to_numpy(),
+            "pct_customers": 100 * counts.to_numpy() / max(len(frame), 1),
+            "task": [t(f"lc.task.{s}", lang) for s in stages],
+        }
+    )
+    table(dist, lang)
+    cross = pd.crosstab(frame["stage"], frame["cell"]).reindex(index=list(stages), columns=list(cells), fill_value=0)
+    cross.index = [t(f"lc.stage.{s}", lang) for s in stages]
+    cross.columns = [t(f"lc.cell.{k}", lang) for k in cells]
+    st.markdown(f"**{t('lc.stage.cross', lang)}**")
+    st.dataframe(cross)

@@ -235,3 +235,68 @@ def printable(
         margin=dict(l=60, r=60, t=110, b=40),
     )
     return fig
+
+
+def quadrants(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str,
+    x_line: float,
+    y_line: float,
+    names: list[str],
+    title: str,
+    x_label: str,
+    y_label: str,
+    log: bool = True,
+    seed: int = 0,
+) -> tuple[go.Figure, int]:
+    """A sampled scatter with the two split lines, the four quadrants shaded and labelled.
+
+    ``names`` label the quadrants in the order top-right, top-left, bottom-right, bottom-left.
+    """
+    shown = frame.sample(MAX_POINTS, random_state=seed) if len(frame) > MAX_POINTS else frame
+    if log:
+        shown = shown[(shown[x] > 0) & (shown[y] > 0)]
+    fig = px.scatter(
+        shown,
+        x=x,
+        y=y,
+        color=color,
+        log_x=log,
+        log_y=log,
+        opacity=0.6,
+        color_discrete_sequence=PALETTE,
+        labels={x: x_label, y: y_label, color: ""},
+        hover_data={"customer_id": True},
+    )
+    fig.update_traces(marker=dict(size=5))
+    fig.add_vline(x=x_line, line_dash="dash", line_color="#555")
+    fig.add_hline(y=y_line, line_dash="dash", line_color="#555")
+    corners = [
+        (0.98, 0.98, "right", "top"),
+        (0.02, 0.98, "left", "top"),
+        (0.98, 0.02, "right", "bottom"),
+        (0.02, 0.02, "left", "bottom"),
+    ]
+    for name, (cx, cy, xa, ya) in zip(names, corners, strict=True):
+        fig.add_annotation(
+            x=cx,
+            y=cy,
+            xref="paper",
+            yref="paper",
+            text=f"<b>{name}</b>",
+            showarrow=False,
+            xanchor=xa,
+            yanchor=ya,
+            bgcolor="rgba(255,255,255,0.7)",
+        )
+    x_range = [shown[x].min(), shown[x].max()] if len(shown) else [0, 1]
+    y_range = [shown[y].min(), shown[y].max()] if len(shown) else [0, 1]
+    for (x0, x1), (y0, y1), colour in (
+        ((x_line, x_range[1]), (y_line, y_range[1]), "rgba(44,160,44,0.07)"),
+        ((x_range[0], x_line), (y_range[0], y_line), "rgba(214,39,40,0.06)"),
+    ):
+        fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=colour, line_width=0, layer="below")
+    fig.update_layout(title=title, height=480, margin=dict(l=10, r=10, t=40, b=10))
+    return fig, len(shown)

@@ -72,6 +72,46 @@ def _rfm(customers, args: argparse.Namespace):
     return out[["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]]
 
 
+def _value_matrix(customers, args: argparse.Namespace):
+    from crm_core.value_matrix import Split, value_matrix
+
+    out = value_matrix(customers, Split(args.split), Split(args.split))
+    return out[["customer_id", "frequency", "avg_spend", "value_type"]]
+
+
+def _lifecycle(result: LoadResult, args: argparse.Namespace):
+    import numpy as np
+
+    from crm_core.lifecycle import cell_codes, current_value, stages
+    from crm_core.potential import customer_column, predict, wallet_gap
+
+    c, tx = result.customers, result.transactions
+    value, _ = current_value(c, tx, margin_pct=args.margin, cost_per_order=args.cost_per_order)
+    if args.potential == "model":
+        if tx is None:
+            raise CrmError("error.needs_transactions")
+        pot = predict(tx, result.report.as_of)
+        if not pot.ok:
+            raise CrmError(pot.reason, **pot.holdout)
+        print(json.dumps({"holdout": pot.holdout}), file=sys.stderr)
+        potential = pot.predicted.reindex(c["customer_id"]).fillna(0.0).to_numpy()
+    else:
+        wallet = args.potential.startswith("wallet:")
+        column = args.potential.split(":", 1)[1] if wallet else args.potential
+        try:
+            values = customer_column(c, tx, column)
+        except KeyError as exc:
+            raise CrmError("error.unknown_column", column=column, columns=", ".join(c.columns)) from exc
+        potential = (wallet_gap(c, values) if wallet else values).fillna(0.0).to_numpy()
+    v = value.to_numpy(float)
+    out = c[["customer_id"]].copy()
+    out["current_value"] = v
+    out["potential"] = potential
+    out["cell"] = cell_codes(v, potential, float(np.mean(v)), float(np.mean(potential)))
+    out["stage"] = stages(c, tx, result.report.as_of)["stage"].to_numpy()
+    return out
+
+
 def _bullseye(args: argparse.Namespace) -> int:
     from crm_core.bullseye import default_catalogue, load_catalogue, load_scenario, score
 
@@ -144,6 +184,16 @@ def main(argv: list[str] | None = None) -> int:
     p_rfm.add_argument("--bins", type=int, choices=[3, 4, 5], default=5)
     p_rfm.add_argument("--m-basis", choices=["monetary", "avg_spend"], default="monetary")
     p_rfm.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
+    p_vm = sub.add_parser("value-matrix", help="frequency × average spend: value type per customer")
+    _input_options(p_vm)
+    p_vm.add_argument("--split", choices=["mean", "median"], default="mean")
+    p_vm.add_argument("--out", type=Path, required=True)
+    p_lc = sub.add_parser("lifecycle", help="current value × potential: grid cell and stage per customer")
+    _input_options(p_lc)
+    p_lc.add_argument("--potential", default="model", help="model, wallet:COLUMN or a COLUMN of potentials")
+    p_lc.add_argument("--margin", type=float, help="gross margin %% when the data has no cost column")
+    p_lc.add_argument("--cost-per-order", type=float, default=0.0)
+    p_lc.add_argument("--out", type=Path, required=True)
     p_bull = sub.add_parser("bullseye", help="score a Bullseye scenario (JSON) and print the result as JSON")
     p_bull.add_argument("scenario", type=Path)
     p_bull.add_argument("--catalogue", type=Path, help="a catalogue JSON (default: the bundled 30 criteria)")
@@ -164,9 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     out: Path = args.out
     customers = result.customers
-    if args.command == "rfm":
+    if args.command in ("rfm", "value-matrix", "lifecycle"):
         try:
-            customers = _rfm(customers, args)
+            step = {"rfm": _rfm, "value-matrix": _value_matrix, "lifecycle": _lifecycle}[args.command]
+            customers = step(result, args) if args.command == "lifecycle" else step(customers, args)
         except CrmError as exc:
             print(f"error: {exc.message(args.lang)}", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -6,7 +6,8 @@ import pytest
 from conftest import ROOT, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
-PAGES = ["app.py", "pages/data.py", "pages/rfm.py", "pages/bullseye.py"]
+PAGES = ["app.py", "pages/data.py", "pages/rfm.py", "pages/value_matrix.py", "pages/lifecycle.py",
+         "pages/bullseye.py"]
 GBK_UPLOAD = "客户编号,交易日期,交易金额\n001,2024年3月5日,￥1234.50\n002,2024/3/6,-5\n,2024/3/6,5\n".encode("gbk")
 
 
@@ -38,16 +39,20 @@ def test_every_page_opens_in_both_languages(page, lang):
             "pages/data.py": "数据与导入报告",
             "pages/rfm.py": "RFM 分析",
             "pages/bullseye.py": "布尔塞模型",
+            "pages/value_matrix.py": "客户价值矩阵",
+            "pages/lifecycle.py": "生命周期价值细分",
         },
         "en": {
             "app.py": "CRM Value Lab",
             "pages/data.py": "Data & load report",
             "pages/rfm.py": "RFM explorer",
             "pages/bullseye.py": "Bullseye form",
+            "pages/value_matrix.py": "Value matrix",
+            "pages/lifecycle.py": "Lifecycle grid",
         },
     }[lang][page]
     assert at.title[0].value == title
-    if page != "pages/bullseye.py":  # the form does not use the customer data
+    if page in ("app.py", "pages/data.py", "pages/rfm.py", "pages/value_matrix.py"):  # pages with a customer count
         key = "客户数" if lang == "zh" else "Customers"
         assert metrics(at)[key] == "4,000"  # the demo data is loaded on first visit
 

@@ -34,7 +34,7 @@ def test_opens_with_the_8_segments_at_the_means():
 def test_moving_a_split_changes_counts_and_shows_migration():
     at = rfm_page(split_method="value", r_split="200", f_split="5", m_split="2000")
     before = segment_table(at)["customers"]
-    at.button(key="pin").click().run()
+    at.button(key="rfm_pin").click().run()
     at.sidebar.slider(key="r_split").set_value(60).run()
     assert not at.exception
     after = segment_table(at)["customers"]
@@ -103,7 +103,7 @@ def test_clusters_run():
 
 def test_migration_across_schemes():
     at = rfm_page()
-    at.button(key="pin").click().run()
+    at.button(key="rfm_pin").click().run()
     at.sidebar.selectbox(key="scheme").set_value("en10").run()
     assert not at.exception
     assert any("Comparing schemes" in i.value for i in at.info)

@@ -118,3 +118,19 @@ def test_bullseye_command(tmp_path):
     bad.write_text('{"scores": {"nope": 3}}')
     res = run("bullseye", bad, "--lang", "zh")
     assert res.returncode == 2 and "nope" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_value_matrix_and_lifecycle_commands(tmp_path):
+    out = tmp_path / "vm.csv"
+    assert run("value-matrix", ROOT / "data/demo_transactions.csv", "--out", out).returncode == 0
+    vm = pd.read_csv(out)
+    assert list(vm.columns) == ["customer_id", "frequency", "avg_spend", "value_type"]
+    assert set(vm["value_type"]) == {"premium", "spender", "frequent", "uncertain"} and len(vm) == 4000
+    out = tmp_path / "lc.csv"
+    res = run("lifecycle", ROOT / "data/demo_transactions.csv", "--out", out)
+    assert res.returncode == 0, res.stderr
+    lc = pd.read_csv(out)
+    assert list(lc.columns) == ["customer_id", "current_value", "potential", "cell", "stage"]
+    assert set(lc["cell"]) == {1, 2, 3, 4} and set(lc["stage"]) <= {"exploration", "growth", "maturity", "decline"}
+    res = run("lifecycle", ROOT / "data/classroom_customers.csv", "--out", out)
+    assert res.returncode == 2 and "transactions" in res.stderr

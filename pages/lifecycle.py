@@ -1,0 +1,98 @@
+"""Lifecycle value grid (current value × growth potential), lifecycle stages, customer pyramid."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from crm_core import charts
+from crm_core.i18n import t
+from crm_core.lifecycle import CELLS, STAGES, TIERS, StageRules, cell_codes, current_value, pyramid, stages
+
+lang = ui.setup("nav.lifecycle")
+ds = ui.dataset()
+c, tx, as_of = ds.result.customers, ds.result.transactions, ds.result.report.as_of
+sb = st.sidebar
+sb.markdown(f"**{t('lc.settings', lang)}**")
+has_cost = tx is not None and "cost" in tx.columns
+ui.persisted("lc_value", "spend", str, ["spend", "profit"])
+sb.radio(t("lc.value", lang), ["spend", "profit"], key="lc_value", format_func=lambda k: t(f"lc.value.{k}", lang))
+margin, serve = None, 0.0
+if st.session_state.lc_value == "profit":
+    if not has_cost:
+        margin = sb.number_input(t("lc.margin", lang), 0.0, 100.0, 30.0, step=1.0, key="lc_margin")
+    serve = sb.number_input(t("lc.serve", lang), 0.0, 10_000.0, 0.0, step=1.0, key="lc_serve")
+profit = st.session_state.lc_value == "profit"
+value, how = current_value(c, tx if profit else None, margin_pct=margin, cost_per_order=serve)
+
+extras = [
+    col
+    for col in c.columns
+    if col not in ("customer_id",)
+    and c[col].dtype.kind in "if"
+    and col not in ("recency_days", "frequency", "monetary", "avg_spend", "returns")
+]
+if tx is not None:
+    extras += [
+        col
+        for col in tx.columns
+        if col not in ("customer_id", "order_date", "amount", "order_id", "cost")
+        and pd.to_numeric(tx[col], errors="coerce").notna().mean() > 0.9
+    ]
+methods = (["model"] if tx is not None else []) + (["wallet", "column"] if extras else [])
+if not methods:
+    st.warning(t("lc.no_potential", lang))
+    st.stop()
+ui.persisted("lc_potential", methods[0], str, methods)
+sb.radio(t("lc.potential", lang), methods, key="lc_potential", format_func=lambda k: t(f"lc.potential.{k}", lang))
+potential = ui.lifecycle_potential(lang, ds, st.session_state.lc_potential, extras)
+if potential is None:
+    st.stop()
+v_split = ui.split_widget(lang, "lc_v", t("lc.split.v", lang), value.to_numpy(float))
+p_split = ui.split_widget(lang, "lc_p", t("lc.split.p", lang), potential.to_numpy(float))
+ui.share(["lc_value", "lc_potential"])
+
+v, p = value.to_numpy(float), potential.to_numpy(float)
+v_line, p_line = v_split.at(v), p_split.at(p)
+codes = cell_codes(v, p, v_line, p_line) - 1
+st.caption(t(f"lc.value_is.{how}", lang) + " " + t("lc.rule", lang, v=f"{v_line:,.2f}", p=f"{p_line:,.2f}"))
+
+tabs = st.tabs([t(k, lang) for k in ("lc.tab.grid", "lc.tab.stages", "lc.tab.pyramid", "rfm.tab.whatif")])
+frame = c[["customer_id", "recency_days", "frequency", "monetary"]].assign(
+    current_value=v, potential=p, cell=np.asarray(CELLS)[codes]
+)
+with tabs[0]:
+    grid = ui.lifecycle_grid_table(lang, codes, v, p)
+    ui.table(grid, lang)
+    names = [t(f"lc.cell.{k}", lang) for k in (4, 2, 3, 1)]
+    fig, n = charts.quadrants(
+        frame.assign(cell_label=[t(f"lc.cell.{k}", lang) for k in frame["cell"]]),
+        "current_value",
+        "potential",
+        "cell_label",
+        v_line,
+        p_line,
+        names,
+        t("lc.chart", lang),
+        t("col.current_value", lang),
+        t("col.potential", lang),
+        log=False,
+    )
+    st.plotly_chart(fig, key="lc_chart")
+    ui.group_exports(lang, "lifecycle", frame, "cell", list(CELLS), lambda k: t(f"lc.cell.{k}", lang))
+with tabs[1]:
+    rules = ui.stage_rules(lang, StageRules())
+    st_frame = stages(c, tx, as_of, rules)
+    frame["stage"] = st_frame["stage"].to_numpy()
+    ui.stage_views(lang, frame, STAGES, CELLS)
+with tabs[2]:
+    key_cut = st.slider(t("lc.pyramid.key", lang), 1, 20, 5, key="pyr_key")
+    pot_cut = st.slider(t("lc.pyramid.potential", lang), key_cut + 1, 60, max(20, key_cut + 1), key="pyr_pot")
+    pyr, _ = pyramid(c["monetary"].to_numpy(float), (float(key_cut), float(pot_cut)))
+    pyr.insert(1, "label", [t(f"lc.tier.{k}", lang) for k in TIERS])
+    ui.table(pyr, lang)
+    st.caption(t("lc.pyramid.note", lang))
+with tabs[3]:
+    ui.whatif_panel(
+        lang, "lc", ds.token, codes, list(CELLS), lambda k: t(f"lc.cell.{k}", lang), c["monetary"].to_numpy(float)
+    )

@@ -1,0 +1,70 @@
+"""Customer value matrix: purchase frequency × average spend per purchase, four types."""
+
+import numpy as np
+import streamlit as st
+
+import ui
+from crm_core import charts
+from crm_core.i18n import t
+from crm_core.value_matrix import TYPES, summary, type_codes
+
+lang = ui.setup("nav.value_matrix")
+ds = ui.dataset()
+c = ds.result.customers
+st.sidebar.markdown(f"**{t('vm.settings', lang)}**")
+f_split = ui.split_widget(lang, "vm_f", t("vm.split.f", lang), c["frequency"].to_numpy(float), integer=True)
+s_split = ui.split_widget(lang, "vm_s", t("vm.split.s", lang), c["avg_spend"].to_numpy(float))
+ui.persisted("vm_log", True, ui.as_bool)
+st.sidebar.toggle(t("vm.log", lang), key="vm_log")
+ui.share(["vm_log"])
+
+freq, spend = c["frequency"].to_numpy(float), c["avg_spend"].to_numpy(float)
+f_line, s_line = f_split.at(freq), s_split.at(spend)
+codes = type_codes(freq, spend, f_line, s_line)
+revenue = c["monetary"].to_numpy(float)
+
+
+def label(k):
+    return t(f"vm.type.{k}", lang)
+
+
+cols = st.columns(3)
+cols[0].metric(t("metric.customers", lang), ui.number(len(c), lang))
+cols[1].metric(t("vm.line.f", lang), f"{f_line:,.2f}")
+cols[2].metric(t("vm.line.s", lang), ui.money(s_line, lang))
+st.caption(t("vm.rule", lang))
+
+table = summary(codes, list(TYPES), revenue, {"avg_frequency": freq, "avg_spend": spend})
+table.insert(1, "label", [label(k) for k in TYPES])
+table["strategy"] = [t(f"vm.strategy.{k}", lang) for k in TYPES]
+ui.table(table, lang)
+
+frame = c.assign(value_type=np.asarray(TYPES, dtype=object)[codes])
+fig, n = charts.quadrants(
+    frame.assign(type_label=[label(k) for k in frame["value_type"]]),
+    "frequency",
+    "avg_spend",
+    "type_label",
+    f_line,
+    s_line,
+    [label(k) for k in TYPES],
+    t("vm.chart", lang),
+    t("col.frequency", lang),
+    t("col.avg_spend", lang),
+    log=st.session_state.vm_log,
+)
+st.plotly_chart(fig, key="vm_chart")
+st.caption(t("rfm.scatter.sample", lang, shown=ui.number(n, lang), total=ui.number(len(frame), lang)))
+
+tabs = st.tabs([t("rfm.tab.whatif", lang), t("vm.tab.drill", lang)])
+with tabs[0]:
+    ui.whatif_panel(lang, "vm", ds.token, codes, list(TYPES), label, revenue)
+with tabs[1]:
+    ui.group_exports(
+        lang,
+        "value_matrix",
+        frame[["customer_id", "frequency", "avg_spend", "monetary", "recency_days", "value_type"]],
+        "value_type",
+        list(TYPES),
+        label,
+    )

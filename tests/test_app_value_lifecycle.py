@@ -1,0 +1,71 @@
+"""AppTest of the value matrix and lifecycle grid pages, including split moves."""
+
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+
+def open_page(path, lang="en", **params):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def first_table(at):
+    return at.dataframe[0].value.set_index("segment")
+
+
+def test_value_matrix_split_move_and_whatif():
+    at = open_page("pages/value_matrix.py", vm_f_method="value", vm_f_value="3")
+    before = first_table(at)
+    assert before["customers"].sum() == 4000 and list(before.index) == ["premium", "spender", "frequent", "uncertain"]
+    assert abs(before["revenue"].sum() - 10_649_971.31) < 0.01
+    at.button(key="vm_pin").click().run()
+    at.sidebar.slider(key="vm_f_value").set_value(8.0).run()
+    assert not at.exception
+    after = first_table(at)
+    assert after.loc["premium", "customers"] < before.loc["premium", "customers"]
+    assert after["customers"].sum() == 4000
+    moved = next(m.value for m in at.metric if m.label == "Customers who change segment")
+    assert int(moved.replace(",", "")) == before.loc["premium", "customers"] - after.loc["premium", "customers"] + (
+        before.loc["frequent", "customers"] - after.loc["frequent", "customers"])
+
+
+def test_value_matrix_in_chinese_with_strategies():
+    at = open_page("pages/value_matrix.py", "zh")
+    table = at.dataframe[0].value
+    assert set(table["label"]) == {"优质型客户", "消费型客户", "经常型客户", "不确定型客户"}
+    assert "提高他们的购买频率。" in set(table["strategy"])
+
+
+def test_lifecycle_grid_model_holdout_and_split_move():
+    at = open_page("pages/lifecycle.py")
+    labels = [m.label for m in at.metric]
+    assert "Model error (MAE)" in labels and "Naive error (MAE)" in labels
+    grid = at.dataframe[0].value
+    assert grid["customers"].sum() == 4000 and list(grid["cell"]) == [1, 2, 3, 4]
+    allocation = ["None 不投入", "Moderate 适当投入", "Heavy 重点投入", "Top priority 重中之重投入"]
+    assert list(grid["allocation"]) == allocation  # domain.md §3, cells 1–4
+    at.sidebar.selectbox(key="lc_v_method").set_value("median").run()
+    assert not at.exception
+    moved = at.dataframe[0].value
+    assert moved["customers"].sum() == 4000 and not moved["customers"].equals(grid["customers"])
+
+
+def test_lifecycle_on_a_customer_table_without_potential_says_why():
+    at = open_page("pages/data.py")
+    at.button(key="use_classroom").click().run()
+    at.switch_page("pages/lifecycle.py").run()
+    assert not at.exception
+    assert at.warning and "Growth potential needs transactions" in at.warning[0].value
+
+
+def test_lifecycle_profit_with_margin_and_stages():
+    at = open_page("pages/lifecycle.py", lc_value="profit")
+    assert any("customer profit" in c.value for c in at.caption)
+    stage_table = next(d.value for d in at.dataframe if "task" in d.value.columns)
+    assert stage_table["customers"].sum() == 4000
