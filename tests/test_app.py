@@ -6,8 +6,7 @@ import pytest
 from conftest import ROOT, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
-PAGES = ["app.py", "pages/data.py", "pages/rfm.py", "pages/value_matrix.py", "pages/lifecycle.py",
-         "pages/bullseye.py"]
+PAGES = ["app.py", "pages/data.py", "pages/rfm.py", "pages/value_matrix.py", "pages/lifecycle.py", "pages/bullseye.py"]
 GBK_UPLOAD = "客户编号,交易日期,交易金额\n001,2024年3月5日,￥1234.50\n002,2024/3/6,-5\n,2024/3/6,5\n".encode("gbk")
 
 

@@ -32,7 +32,8 @@ def test_value_matrix_split_move_and_whatif():
     assert after["customers"].sum() == 4000
     moved = next(m.value for m in at.metric if m.label == "Customers who change segment")
     assert int(moved.replace(",", "")) == before.loc["premium", "customers"] - after.loc["premium", "customers"] + (
-        before.loc["frequent", "customers"] - after.loc["frequent", "customers"])
+        before.loc["frequent", "customers"] - after.loc["frequent", "customers"]
+    )
 
 
 def test_value_matrix_in_chinese_with_strategies():
