@@ -32,6 +32,7 @@ def main() -> None:
     if args.quick:
         return
     better = (1 - h["model_mae"] / h["naive_mae"]) * 100
+    w = h["window_days"]
     DOC.write_text(
         "\n".join(
             [
@@ -40,15 +41,14 @@ def main() -> None:
                 "Written by `bench/potential_holdout.py` (crm_core.potential.predict, seeded, deterministic).",
                 "",
                 f"* Window W = {h['window_days']} days; analysis date {res.report.as_of}.",
-                f"* Training: features before {h['train_cutoff']}, target = net spend in the next {h['window_days']} days "
+                f"* Training: features before {h['train_cutoff']}, target = net spend in the next {w} days "
                 f"({h['train_customers']:,} customers).",
-                f"* Holdout: features before {h['holdout_cutoff']}, target = net spend in the last {h['window_days']} days "
+                f"* Holdout: features before {h['holdout_cutoff']}, target = net spend in the last {w} days "
                 f"({h['holdout_customers']:,} customers).",
                 "",
                 "| forecast of the holdout window | MAE (¥ per customer) | RMSE | total forecast (¥) |",
                 "|---|---:|---:|---:|",
-                f"| gradient boosting (HistGradientBoostingRegressor) | {h['model_mae']:,.2f} | {h['model_rmse']:,.2f} | "
-                f"{h['model_total']:,.0f} |",
+                f"| gradient boosting | {h['model_mae']:,.2f} | {h['model_rmse']:,.2f} | {h['model_total']:,.0f} |",
                 f"| naive: next window = last window | {h['naive_mae']:,.2f} | {h['naive_rmse']:,.2f} | "
                 f"{h['naive_total']:,.0f} |",
                 f"| actual | | | {h['actual_total']:,.0f} |",

@@ -12,6 +12,7 @@ from conftest import ROOT
     [
         ("bench_load.py", ["load+validate+summarize", "20,000 rows"]),
         ("bench_rfm.py", ["100,000 customers", "move cn8"]),
+        ("potential_holdout.py", ["model MAE", "naive"]),
     ],
 )
 def test_benchmark_quick_mode(script, expected):
