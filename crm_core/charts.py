@@ -85,18 +85,28 @@ def segment_bars(
 
 
 def scatter(
-    frame: pd.DataFrame, x: str, y: str, color: str, title: str, x_label: str, y_label: str, seed: int = 0
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str,
+    title: str,
+    x_label: str,
+    y_label: str,
+    seed: int = 0,
+    log: bool = True,
 ) -> tuple[go.Figure, int]:
     """A scatter of at most MAX_POINTS customers (a seeded sample); returns the figure and the
-    number of customers shown."""
+    number of customers shown. On log axes, customers at or below 0 cannot be drawn."""
     shown = frame.sample(MAX_POINTS, random_state=seed) if len(frame) > MAX_POINTS else frame
+    if log:
+        shown = shown[(shown[x] > 0) & (shown[y] > 0)]
     fig = px.scatter(
         shown,
         x=x,
         y=y,
         color=color,
-        log_x=True,
-        log_y=True,
+        log_x=log,
+        log_y=log,
         opacity=0.6,
         color_discrete_sequence=PALETTE,
         labels={x: x_label, y: y_label, color: ""},
@@ -255,22 +265,8 @@ def quadrants(
 
     ``names`` label the quadrants in the order top-right, top-left, bottom-right, bottom-left.
     """
-    shown = frame.sample(MAX_POINTS, random_state=seed) if len(frame) > MAX_POINTS else frame
-    if log:
-        shown = shown[(shown[x] > 0) & (shown[y] > 0)]
-    fig = px.scatter(
-        shown,
-        x=x,
-        y=y,
-        color=color,
-        log_x=log,
-        log_y=log,
-        opacity=0.6,
-        color_discrete_sequence=PALETTE,
-        labels={x: x_label, y: y_label, color: ""},
-        hover_data={"customer_id": True},
-    )
-    fig.update_traces(marker=dict(size=5))
+    fig, n = scatter(frame, x, y, color, title, x_label, y_label, seed=seed, log=log)
+    shown = frame[(frame[x] > 0) & (frame[y] > 0)] if log else frame  # the shaded area spans all customers
     fig.add_vline(x=x_line, line_dash="dash", line_color="#555")
     fig.add_hline(y=y_line, line_dash="dash", line_color="#555")
     corners = [
@@ -298,5 +294,5 @@ def quadrants(
         ((x_range[0], x_line), (y_range[0], y_line), "rgba(214,39,40,0.06)"),
     ):
         fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=colour, line_width=0, layer="below")
-    fig.update_layout(title=title, height=480, margin=dict(l=10, r=10, t=40, b=10))
-    return fig, len(shown)
+    fig.update_layout(height=480)
+    return fig, n
