@@ -23,7 +23,8 @@ _CURRENCY = r"(?i:rmb|cny|usd|eur|hkd)|[¥$€£元圆\s]"
 _POINT = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$"
 _POINT_GROUPED = r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
 _COMMA = r"^[-+]?\d+(?:,\d+)?$"
-_PLAIN_NUMBER = r"-?\d+(?:\.\d+)?"
+# Fast paths: ASCII digits only ([0-9], not \d, which also matches full-width digits).
+_PLAIN_NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"
 _COMMA_GROUPED = r"^[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
 # What a refused cell looks like when the file writes a decimal comma (1.234,50 or 12,5).
 _COMMA_HINT = r"^[-+]?(?:\d{1,3}(?:\.\d{3})*|\d+),\d{1,2}$"
@@ -34,7 +35,7 @@ _TIME = (
 )
 _YMD = rf"^(?P<y>\d{{4}})[-/.年](?P<m>\d{{1,2}})[-/.月](?P<d>\d{{1,2}})日?{_TIME}$"
 _COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"
-_ISO = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
+_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?"
 _XXY = rf"^(?P<a>\d{{1,2}})[-/.](?P<b>\d{{1,2}})[-/.](?P<y>\d{{4}}){_TIME}$"
 _DMONY = rf"^(?P<d>\d{{1,2}})[-\s]?(?P<mon>[A-Za-z]{{3,9}})\.?[-\s,]*(?P<y>\d{{4}}){_TIME}$"
 _MONDY = rf"^(?P<mon>[A-Za-z]{{3,9}})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}}){_TIME}$"

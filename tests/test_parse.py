@@ -142,3 +142,11 @@ def test_ids_stay_text():
     assert ids.tolist()[:3] == ["001", "123456789012345678", "1001"]
     assert ids.isna().tolist() == [False, False, False, True, True]
     assert repaired.tolist() == [True, False, False, False, False]
+
+
+def test_full_width_digits_in_a_text_column():
+    """Text columns from CSV take the vectorised fast path; full-width digits must not slip
+    into it (\\d matches them) and come out unreadable."""
+    s = pd.Series(["１２３", "12", "２０２４-０３-０５"], dtype="str")
+    assert parse_amounts(s.iloc[:2]).values.tolist() == [123.0, 12.0]
+    assert parse_dates(s.iloc[2:]).values.iloc[0] == pd.Timestamp("2024-03-05")
