@@ -56,11 +56,11 @@ def _replace_in_zip(data: bytes, member: str, content: bytes) -> bytes:
 def cases() -> list[Case]:
     good_xlsx = _xlsx({"data": [["customer_id", "order_date", "amount"], ["001", "2024-03-05", 12.5]]})
     bomb = (
-        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
-        '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row>'
-        '<c t="inlineStr"><is><t>&lol3;</t></is></c></row></sheetData></worksheet>'
-    ).encode()
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
+        b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row>'
+        b'<c t="inlineStr"><is><t>&lol3;</t></is></c></row></sheetData></worksheet>'
+    )
     zip_bomb = io.BytesIO()
     with zipfile.ZipFile(zip_bomb, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", "<Types/>")

@@ -3,10 +3,10 @@
 import datetime as dt
 
 import pytest
+from conftest import ROOT
 from corpus import cases
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
 from crm_core.errors import CrmError
 from crm_core.ingest import LoadOptions, load
 
