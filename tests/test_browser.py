@@ -184,3 +184,108 @@ def test_bullseye_form_total_changes(server, browser, artifacts):
     no_errors(page)
     page.screenshot(path=str(artifacts / "bullseye_en.png"), full_page=True)
     page.close()
+
+
+PAGE_TITLES = {
+    "": ("客户价值实验室", "CRM Value Lab"),
+    "data": ("数据与导入报告", "Data & load report"),
+    "rfm": ("RFM 分析", "RFM explorer"),
+    "value_matrix": ("客户价值矩阵", "Value matrix"),
+    "lifecycle": ("生命周期价值细分", "Lifecycle grid"),
+    "bullseye": ("布尔塞模型", "Bullseye form"),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_opens_in_chromium(server, browser, artifacts, lang):
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})
+    for path, titles in PAGE_TITLES.items():
+        page.goto(f"{server}/{path}?lang={lang}", wait_until="domcontentloaded")
+        wait_idle(page)
+        title = titles[0] if lang == "zh" else titles[1]
+        page.locator("h1").filter(has_text=title).first.wait_for(timeout=60_000)
+        # every page shows at least one metric once its work is done (the lifecycle grid
+        # trains a model first)
+        page.locator("[data-testid='stMetric']").first.wait_for(timeout=90_000)
+        wait_idle(page)
+        no_errors(page)
+        page.screenshot(path=str(artifacts / f"page_{path or 'home'}_{lang}.png"), full_page=True)
+    page.close()
+
+
+def test_value_matrix_line_move(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{server}/value_matrix?lang=en&vm_f_method=value&vm_f_value=3", wait_until="domcontentloaded")
+    wait_idle(page)
+    line = page.locator("[data-testid='stMetric']").filter(has_text="High frequency").first
+    line.wait_for(timeout=60_000)
+    assert "3.00" in line.inner_text()
+    slider = page.get_by_role("slider", name="Line at").first
+    slider.focus()
+    for _ in range(3):
+        slider.press("ArrowRight")
+    deadline = time.time() + 60
+    while "3.00" in line.inner_text():
+        assert time.time() < deadline
+        time.sleep(0.5)
+    wait_idle(page)
+    no_errors(page)
+    page.close()
+
+
+def test_uploaded_markup_is_shown_as_text(server, browser, tmp_path, artifacts):
+    evil = "<img src=x onerror=alert(1)>"
+    upload = tmp_path / "<script>alert(2)<%2Fscript>.csv"
+    upload.write_text(
+        f'customer_id,order_date,amount\n"{evil}",2024-03-05,5\n"[x](javascript:alert(3))",2024-03-06,7\n'
+    )
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{server}/data?lang=en", wait_until="domcontentloaded")
+    wait_idle(page)
+    page.get_by_text("Data & load report").first.wait_for(timeout=60_000)
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(upload))
+    page.get_by_text("2 rows read = 2 kept + 0 rejected").first.wait_for(timeout=60_000)
+    page.get_by_role("link", name="RFM explorer").first.click()
+    page.locator("h1").filter(has_text="RFM explorer").wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("tab", name="Customer").click()
+    box = page.get_by_label("Customer id")
+    box.fill("img")
+    box.press("Enter")
+    page.get_by_text(evil).first.wait_for(timeout=30_000)  # shown, as text
+    wait_idle(page)
+    page.screenshot(path=str(artifacts / "markup_as_text.png"), full_page=True)
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert not dialogs
+    page.close()
+
+
+def test_two_sessions_never_see_each_others_data(server, browser, tmp_path):
+    files = {}
+    for who, n in (("alice", 2), ("bob", 3)):
+        path = tmp_path / f"{who}.csv"
+        path.write_text("customer_id,order_date,amount\n" + "".join(f"{who}{i},2024-03-0{i + 1},5\n" for i in range(n)))
+        files[who] = path
+    contexts = {who: browser.new_context(viewport={"width": 1400, "height": 1400}) for who in files}
+    pages = {}
+    for who, ctx in contexts.items():
+        page = ctx.new_page()
+        page.goto(f"{server}/data?lang=en", wait_until="domcontentloaded")
+        wait_idle(page)
+        page.get_by_text("Data & load report").first.wait_for(timeout=60_000)
+        page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(files[who]))
+        pages[who] = page
+    for who, n in (("alice", 2), ("bob", 3)):
+        page = pages[who]
+        page.get_by_text(f"{n} rows read = {n} kept + 0 rejected").first.wait_for(timeout=60_000)
+        page.get_by_role("link", name="Home").first.click()
+        page.get_by_text(f"Uploaded file: {who}.csv").first.wait_for(timeout=60_000)
+        other = "bob" if who == "alice" else "alice"
+        assert page.get_by_text(f"{other}.csv").count() == 0
+        metric = page.locator("[data-testid='stMetric']").filter(has_text="Customers").first
+        assert metric.locator("[data-testid='stMetricValue']").inner_text().strip() == str(n)
+    for ctx in contexts.values():
+        ctx.close()

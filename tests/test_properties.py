@@ -76,3 +76,48 @@ def test_summary_matches_a_plain_pandas_computation(rows, as_of):
         assert got.loc[cid, "monetary"] == pytest.approx(kept.loc[kept["customer_id"] == cid, "amount"].sum())
         last = g["order_date"].max().normalize()
         assert got.loc[cid, "recency_days"] == (pd.Timestamp(as_of) - last).days
+
+
+customers_strategy = st.lists(
+    st.tuples(st.integers(0, 700), st.integers(1, 40), st.floats(-100, 20_000, allow_nan=False)),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(customers_strategy, st.sampled_from(["mean", "median", "percentile"]), st.floats(1, 99))
+def test_every_customer_in_exactly_one_value_type_and_grid_cell(rows, method, pct):
+    import numpy as np
+
+    from crm_core.lifecycle import cell_codes, pyramid
+    from crm_core.value_matrix import TYPES, Split, summary, type_codes
+
+    r = np.array([x[0] for x in rows], float)
+    f = np.array([x[1] for x in rows], float)
+    m = np.array([x[2] for x in rows], float)
+    split = Split(method, pct)
+    codes = type_codes(f, m / f, split.at(f), split.at(m / f))
+    table = summary(codes, list(TYPES), m, {})
+    assert table["customers"].sum() == len(rows) and table["revenue"].sum() == pytest.approx(m.sum(), abs=1e-6)
+    cells = cell_codes(m, r, split.at(m), split.at(r))
+    assert set(cells) <= {1, 2, 3, 4} and len(cells) == len(rows)
+    tiers, tier = pyramid(m)
+    assert tiers["customers"].sum() == len(rows) and tiers["revenue"].sum() == pytest.approx(m.sum(), abs=1e-6)
+    assert len(tier) == len(rows)
+
+
+@settings(max_examples=50, deadline=None)
+@given(customers_strategy, st.floats(0, 700), st.floats(0, 300))
+def test_moving_a_line_up_never_makes_anyone_high(rows, line, bump):
+    import numpy as np
+
+    from crm_core.lifecycle import cell_codes
+    from crm_core.value_matrix import type_codes
+
+    f = np.array([x[1] for x in rows], float)
+    v = np.array([x[2] for x in rows], float)
+    low, high = type_codes(f, v, line, line), type_codes(f, v, line + bump, line + bump)
+    # premium (0) can only become something else, uncertain (3) can only gain members
+    assert ((high == 0) <= (low == 0)).all() and ((low == 3) <= (high == 3)).all()
+    assert (cell_codes(v, f, line + bump, line + bump) <= cell_codes(v, f, line, line)).all()
