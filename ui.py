@@ -251,7 +251,7 @@ def render_report(lang: str) -> None:
         table(shown.head(200), lang)
         st.download_button(
             t("data.report.download", lang),
-            to_csv_bytes(shown),
+            lambda: to_csv_bytes(shown),  # built when clicked, not on every rerun
             file_name="rejected_rows.csv",
             mime="text/csv",
             key="dl_rejected",
@@ -279,7 +279,7 @@ def render_report(lang: str) -> None:
     table(ds.result.customers.head(100), lang)
     st.download_button(
         t("data.download_customers", lang),
-        to_csv_bytes(ds.result.customers),
+        lambda: to_csv_bytes(ds.result.customers),
         file_name="customers.csv",
         mime="text/csv",
         key="dl_customers",
@@ -1005,9 +1005,12 @@ def group_exports(lang: str, name: str, frame: pd.DataFrame, column: str, keys: 
     st.caption(t("drill.count", lang, n=number(len(part), lang)))
     table(part.head(500), lang)
     c1, c2 = st.columns(2)
-    c1.download_button(t("drill.csv", lang), to_csv_bytes(part), f"{name}_{pick}.csv", "text/csv", key=f"{name}_dl_csv")
+    # Exports are built when clicked: an Excel file of thousands of rows takes ~0.5 s.
+    c1.download_button(
+        t("drill.csv", lang), lambda: to_csv_bytes(part), f"{name}_{pick}.csv", "text/csv", key=f"{name}_dl_csv"
+    )
     c2.download_button(
-        t("drill.xlsx", lang), to_excel_bytes(part, str(pick)), f"{name}_{pick}.xlsx", key=f"{name}_dl_xlsx"
+        t("drill.xlsx", lang), lambda: to_excel_bytes(part, str(pick)), f"{name}_{pick}.xlsx", key=f"{name}_dl_xlsx"
     )
 
 
@@ -1106,3 +1109,21 @@ def stage_views(lang: str, frame: pd.DataFrame, stages, cells) -> None:
     cross.columns = [t(f"lc.cell.{k}", lang) for k in cells]
     st.markdown(f"**{t('lc.stage.cross', lang)}**")
     st.dataframe(cross)
+
+
+def view_picker(name: str, views: list[tuple[str, str]], lang: str) -> str:
+    """Which view of a page to draw (kept in the URL). Unlike tabs, only the chosen view is
+    computed and sent to the browser, so a what-if move redraws one view, not all of them."""
+    keys = [k for k, _ in views]
+    labels = dict(views)
+    persisted(name, keys[0], str, keys)
+    st.radio(
+        t("view", lang),
+        keys,
+        key=name,
+        horizontal=True,
+        format_func=lambda k: t(labels[k], lang),
+        label_visibility="collapsed",
+    )
+    share([name])
+    return st.session_state[name]

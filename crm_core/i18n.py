@@ -18,6 +18,7 @@ LABELS: dict[str, dict[str, str]] = {
         "app.tagline": "Turn customer and transaction data into the customer-value analyses taught in CRM courses.",
         "app.language": "Language",
         "nav.home": "Home",
+        "view": "View",
         "nav.data": "Data & load report",
         "home.what": "What the lab does",
         "home.modules": (
@@ -486,6 +487,7 @@ LABELS: dict[str, dict[str, str]] = {
         "app.tagline": "把客户与交易数据变成 CRM 课程中的客户价值分析。",
         "app.language": "语言",
         "nav.home": "首页",
+        "view": "视图",
         "nav.data": "数据与导入报告",
         "home.what": "实验室能做什么",
         "home.modules": (

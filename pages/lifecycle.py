@@ -57,11 +57,15 @@ v_line, p_line = v_split.at(v), p_split.at(p)
 codes = cell_codes(v, p, v_line, p_line) - 1
 st.caption(t(f"lc.value_is.{how}", lang) + " " + t("lc.rule", lang, v=f"{v_line:,.2f}", p=f"{p_line:,.2f}"))
 
-tabs = st.tabs([t(k, lang) for k in ("lc.tab.grid", "lc.tab.stages", "lc.tab.pyramid", "rfm.tab.whatif")])
+view = ui.view_picker(
+    "lc_view",
+    [("grid", "lc.tab.grid"), ("stages", "lc.tab.stages"), ("pyramid", "lc.tab.pyramid"), ("whatif", "rfm.tab.whatif")],
+    lang,
+)
 frame = c[["customer_id", "recency_days", "frequency", "monetary"]].assign(
     current_value=v, potential=p, cell=np.asarray(CELLS)[codes]
 )
-with tabs[0]:
+if view == "grid":
     grid = ui.lifecycle_grid_table(lang, codes, v, p)
     ui.table(grid, lang)
     names = [t(f"lc.cell.{k}", lang) for k in (4, 2, 3, 1)]
@@ -80,19 +84,19 @@ with tabs[0]:
     )
     st.plotly_chart(fig, key="lc_chart")
     ui.group_exports(lang, "lifecycle", frame, "cell", list(CELLS), lambda k: t(f"lc.cell.{k}", lang))
-with tabs[1]:
+elif view == "stages":
     rules = ui.stage_rules(lang, StageRules())
     st_frame = stages(c, tx, as_of, rules)
     frame["stage"] = st_frame["stage"].to_numpy()
     ui.stage_views(lang, frame, STAGES, CELLS)
-with tabs[2]:
+elif view == "pyramid":
     key_cut = st.slider(t("lc.pyramid.key", lang), 1, 20, 5, key="pyr_key")
     pot_cut = st.slider(t("lc.pyramid.potential", lang), key_cut + 1, 60, max(20, key_cut + 1), key="pyr_pot")
     pyr, _ = pyramid(c["monetary"].to_numpy(float), (float(key_cut), float(pot_cut)))
     pyr.insert(1, "label", [t(f"lc.tier.{k}", lang) for k in TIERS])
     ui.table(pyr, lang)
     st.caption(t("lc.pyramid.note", lang))
-with tabs[3]:
+else:
     ui.whatif_panel(
         lang, "lc", ds.token, codes, list(CELLS), lambda k: t(f"lc.cell.{k}", lang), c["monetary"].to_numpy(float)
     )

@@ -56,10 +56,10 @@ fig, n = charts.quadrants(
 st.plotly_chart(fig, key="vm_chart")
 st.caption(t("rfm.scatter.sample", lang, shown=ui.number(n, lang), total=ui.number(len(frame), lang)))
 
-tabs = st.tabs([t("rfm.tab.whatif", lang), t("vm.tab.drill", lang)])
-with tabs[0]:
+view = ui.view_picker("vm_view", [("whatif", "rfm.tab.whatif"), ("drill", "vm.tab.drill")], lang)
+if view == "whatif":
     ui.whatif_panel(lang, "vm", ds.token, codes, list(TYPES), label, revenue)
-with tabs[1]:
+else:
     ui.group_exports(
         lang,
         "value_matrix",

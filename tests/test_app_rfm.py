@@ -34,13 +34,17 @@ def test_opens_with_the_8_segments_at_the_means():
 def test_moving_a_split_changes_counts_and_shows_migration():
     at = rfm_page(split_method="value", r_split="200", f_split="5", m_split="2000")
     before = segment_table(at)["customers"]
+    at.radio(key="rfm_view").set_value("whatif").run()
     at.button(key="rfm_pin").click().run()
     at.sidebar.slider(key="r_split").set_value(60).run()
     assert not at.exception
+    change = at.dataframe[0].value  # the what-if table: before and after per segment
+    assert change["customers_before"].tolist() == before[before > 0].tolist()
+    moved = int(metric(at, "Customers who change segment").replace(",", ""))
+    at.radio(key="rfm_view").set_value("segments").run()
     after = segment_table(at)["customers"]
     assert after["important_value"] < before["important_value"]
     assert after.sum() == before.sum() == 4000
-    moved = int(metric(at, "Customers who change segment").replace(",", ""))
     assert moved > 0
     # every customer who moved left a segment whose count fell
     assert moved >= (before - after).clip(lower=0).sum()
@@ -54,7 +58,7 @@ def test_settings_from_a_shared_link():
 
 
 def test_customer_drill_down_says_why():
-    at = rfm_page()
+    at = rfm_page(rfm_view="customer")
     at.text_input(key="customer_query").set_value("C00001").run()
     assert not at.exception
     assert any("C00001" in md.value and "→" in md.value for md in at.markdown)
@@ -95,18 +99,18 @@ def test_chinese_segment_names():
 
 
 def test_clusters_run():
-    at = rfm_page()
+    at = rfm_page(rfm_view="clusters")
     at.button(key="run_k").click().run()
     assert not at.exception
     assert at.dataframe[-1].value["customers"].sum() == 4000
 
 
 def test_migration_across_schemes():
-    at = rfm_page()
+    at = rfm_page(rfm_view="whatif")
     at.button(key="rfm_pin").click().run()
     at.sidebar.selectbox(key="scheme").set_value("en10").run()
     assert not at.exception
     assert any("Comparing schemes" in i.value for i in at.info)
-    change = at.dataframe[1].value  # the what-if change table
+    change = at.dataframe[0].value  # the what-if change table
     assert change["customers_before"].sum() == change["customers_after"].sum() == 4000
     assert int(next(m.value for m in at.metric if m.label == "Customers who change segment").replace(",", "")) == 4000

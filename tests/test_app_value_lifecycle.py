@@ -66,7 +66,7 @@ def test_lifecycle_on_a_customer_table_without_potential_says_why():
 
 
 def test_lifecycle_profit_with_margin_and_stages():
-    at = open_page("pages/lifecycle.py", lc_value="profit")
+    at = open_page("pages/lifecycle.py", lc_value="profit", lc_view="stages")
     assert any("customer profit" in c.value for c in at.caption)
     stage_table = next(d.value for d in at.dataframe if "task" in d.value.columns)
     assert stage_table["customers"].sum() == 4000

@@ -141,7 +141,7 @@ def test_rfm_page_in_chinese_with_a_split_move(server, browser, artifacts):
     page.get_by_text("一般挽留客户").first.wait_for(state="attached")
     metric = page.locator("[data-testid='stMetric']").filter(has_text="R 高").first
     assert "120" in metric.inner_text()
-    page.get_by_role("tab", name="假设分析").click()
+    page.get_by_text("假设分析", exact=True).click()  # the view picker (a radio drawn as labels)
     page.get_by_role("button", name="把当前设置固定为基准").click()
     page.get_by_role("button", name="清除基准").wait_for(timeout=60_000)  # the baseline is pinned
     slider = page.get_by_role("slider", name="R 划分：不超过此天数为高")
@@ -250,7 +250,7 @@ def test_uploaded_markup_is_shown_as_text(server, browser, tmp_path, artifacts):
     page.get_by_role("link", name="RFM explorer").first.click()
     page.locator("h1").filter(has_text="RFM explorer").wait_for(timeout=60_000)
     wait_idle(page)
-    page.get_by_role("tab", name="Customer").click()
+    page.get_by_text("Customer", exact=True).click()
     box = page.get_by_label("Customer id")
     box.fill("img")
     box.press("Enter")
