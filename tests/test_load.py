@@ -17,8 +17,13 @@ def test_load_test_quick_mode():
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing under CI")
         pytest.skip("Chromium is not installed")
-    res = subprocess.run([sys.executable, str(ROOT / "bench/load_test.py"), "--quick"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "bench/load_test.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     rounds = re.findall(r"round (\d): errors (\d+).*\((\d+) moves\), server RSS (\d+) MB", res.stdout)
     assert [r[0] for r in rounds] == ["1", "2"]
