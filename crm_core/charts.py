@@ -296,3 +296,48 @@ def quadrants(
         fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=colour, line_width=0, layer="below")
     fig.update_layout(height=480)
     return fig, n
+
+
+def handout(title: str, subtitle: str, header: list[str], rows: list[list[str]], footer: str) -> go.Figure:
+    """A one-page printable handout: title, the rule and strategy table, a footer.
+
+    The last column (the strategy) is wide and wrapped; Plotly does not wrap Chinese text.
+    """
+    import textwrap
+
+    def wrap(text: str, ascii_width: int) -> str:
+        width = ascii_width // 2 if any(ord(ch) > 0x2E80 for ch in text) else ascii_width
+        return "<br>".join(textwrap.wrap(text, width)) or text
+
+    rows = [[*r[:-1], wrap(r[-1], 64)] for r in rows]
+    columns = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in header]
+    lines = sum(max(1, r[-1].count("<br>") + 1) for r in rows)
+    fig = go.Figure(
+        go.Table(
+            columnwidth=[1.6] + [0.7] * (len(header) - 2) + [3.6],
+            header=dict(values=header, align="left", fill_color="#e8eef7", font=dict(color="#222", size=14)),
+            cells=dict(values=columns, align="left", fill_color="white", font=dict(color="#222", size=13)),
+        )
+    )
+    fig.update_layout(
+        template="plotly_white",
+        title=dict(text=f"{title}<br><sup>{subtitle}</sup>", x=0.03),
+        width=1100,
+        height=240 + 30 * lines + 12 * len(rows),
+        margin=dict(l=40, r=40, t=110, b=80),
+        annotations=[
+            dict(
+                text=wrap(footer, 150),
+                x=0,
+                y=-0.02,
+                xref="paper",
+                yref="paper",
+                showarrow=False,
+                xanchor="left",
+                yanchor="top",
+                align="left",
+                font=dict(size=12, color="#444"),
+            )
+        ],
+    )
+    return fig

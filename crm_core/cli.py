@@ -112,6 +112,25 @@ def _lifecycle(result: LoadResult, args: argparse.Namespace):
     return out
 
 
+def _key_accounts(args: argparse.Namespace) -> int:
+    from crm_core.classroom import key_accounts
+    from crm_core.export import to_csv_bytes
+    from crm_core.readers import read_table
+
+    try:
+        try:
+            raw = read_table(args.accounts.read_bytes(), args.accounts.name)
+        except OSError as exc:
+            raise CrmError("error.cannot_open", path=str(args.accounts), detail=exc.strerror or "") from exc
+        out = key_accounts(raw.frame, args.a_split, args.s_split)
+        args.out.write_bytes(to_csv_bytes(out))
+    except CrmError as exc:
+        print(f"error: {exc.message(args.lang)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{len(out)} accounts written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def _bullseye(args: argparse.Namespace) -> int:
     from crm_core.bullseye import default_catalogue, load_catalogue, load_scenario, score
 
@@ -194,6 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     p_lc.add_argument("--margin", type=float, help="gross margin %% when the data has no cost column")
     p_lc.add_argument("--cost-per-order", type=float, default=0.0)
     p_lc.add_argument("--out", type=Path, required=True)
+    p_ka = sub.add_parser("key-accounts", help="key-account selection matrix: quadrant per account")
+    p_ka.add_argument("accounts", type=Path, help="CSV with account_id, attractiveness, strength (0–10)")
+    p_ka.add_argument("--a-split", type=float, default=5.0)
+    p_ka.add_argument("--s-split", type=float, default=5.0)
+    p_ka.add_argument("--out", type=Path, required=True)
+    p_ka.add_argument("--lang", choices=["en", "zh"], default="en")
     p_bull = sub.add_parser("bullseye", help="score a Bullseye scenario (JSON) and print the result as JSON")
     p_bull.add_argument("scenario", type=Path)
     p_bull.add_argument("--catalogue", type=Path, help="a catalogue JSON (default: the bundled 30 criteria)")
@@ -201,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "bullseye":
         return _bullseye(args)
+    if args.command == "key-accounts":
+        return _key_accounts(args)
     try:
         result = _load(args)
     except CrmError as exc:

@@ -39,7 +39,7 @@ if tx is not None:
         if col not in ("customer_id", "order_date", "amount", "order_id", "cost")
         and pd.to_numeric(tx[col], errors="coerce").notna().mean() > 0.9
     ]
-methods = (["model"] if tx is not None else []) + (["wallet", "column"] if extras else [])
+methods = (["model"] if tx is not None else []) + (["column", "wallet"] if extras else [])
 if not methods:
     st.warning(t("lc.no_potential", lang))
     st.stop()

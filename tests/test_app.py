@@ -6,7 +6,15 @@ import pytest
 from conftest import ROOT, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
-PAGES = ["app.py", "pages/data.py", "pages/rfm.py", "pages/value_matrix.py", "pages/lifecycle.py", "pages/bullseye.py"]
+PAGES = [
+    "app.py",
+    "pages/data.py",
+    "pages/rfm.py",
+    "pages/value_matrix.py",
+    "pages/lifecycle.py",
+    "pages/bullseye.py",
+    "pages/classroom.py",
+]
 GBK_UPLOAD = "客户编号,交易日期,交易金额\n001,2024年3月5日,￥1234.50\n002,2024/3/6,-5\n,2024/3/6,5\n".encode("gbk")
 
 
@@ -40,6 +48,7 @@ def test_every_page_opens_in_both_languages(page, lang):
             "pages/bullseye.py": "布尔塞模型",
             "pages/value_matrix.py": "客户价值矩阵",
             "pages/lifecycle.py": "生命周期价值细分",
+            "pages/classroom.py": "课堂",
         },
         "en": {
             "app.py": "CRM Value Lab",
@@ -48,6 +57,7 @@ def test_every_page_opens_in_both_languages(page, lang):
             "pages/bullseye.py": "Bullseye form",
             "pages/value_matrix.py": "Value matrix",
             "pages/lifecycle.py": "Lifecycle grid",
+            "pages/classroom.py": "Classroom",
         },
     }[lang][page]
     assert at.title[0].value == title

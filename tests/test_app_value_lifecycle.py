@@ -57,9 +57,27 @@ def test_lifecycle_grid_model_holdout_and_split_move():
     assert moved["customers"].sum() == 4000 and not moved["customers"].equals(grid["customers"])
 
 
-def test_lifecycle_on_a_customer_table_without_potential_says_why():
+def test_lifecycle_on_the_classroom_table_uses_its_potential_column():
     at = open_page("pages/data.py")
     at.button(key="use_classroom").click().run()
+    at.switch_page("pages/lifecycle.py").run()
+    assert not at.exception and not at.warning
+    grid = at.dataframe[0].value
+    assert grid["customers"].sum() == 15 and grid["customers"].iloc[3] > 0  # A01: high value, high potential
+
+
+def test_lifecycle_without_any_potential_says_why():
+    import pandas as pd
+
+    at = open_page("pages/data.py")
+    at.session_state["dataset"] = None  # replaced below by a table with no potential column
+    from crm_core.ingest import LoadOptions, load_frame
+    from ui import Dataset
+
+    frame = pd.DataFrame({"customer_id": ["a", "b"], "recency": [3, 9], "frequency": [2, 1], "monetary": [10, 5]})
+    at.session_state["dataset"] = Dataset(
+        "typed", "typed", load_frame(frame, LoadOptions(kind="customers")), LoadOptions(kind="customers")
+    )
     at.switch_page("pages/lifecycle.py").run()
     assert not at.exception
     assert at.warning and "Growth potential needs transactions" in at.warning[0].value

@@ -134,3 +134,17 @@ def test_value_matrix_and_lifecycle_commands(tmp_path):
     assert set(lc["cell"]) == {1, 2, 3, 4} and set(lc["stage"]) <= {"exploration", "growth", "maturity", "decline"}
     res = run("lifecycle", ROOT / "data/classroom_customers.csv", "--out", out)
     assert res.returncode == 2 and "transactions" in res.stderr
+
+
+def test_key_accounts_command(tmp_path):
+    src = tmp_path / "accounts.csv"
+    src.write_text("account_id,attractiveness,strength\nA,9,9\nB,9,2\nC,5,5\nD,4.9,5\nE,1,1\n")
+    out = tmp_path / "q.csv"
+    res = run("key-accounts", src, "--out", out)
+    assert res.returncode == 0, res.stderr
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["account_id", "attractiveness", "strength", "quadrant"]
+    assert frame["quadrant"].tolist() == ["key", "key_development", "key", "maintenance", "opportunistic"]
+    src.write_text("account_id,attractiveness,strength\nA,12,9\n")
+    res = run("key-accounts", src, "--out", out, "--lang", "zh")
+    assert res.returncode == 2 and "不是 0 到 10 之间的分数" in res.stderr
