@@ -25,20 +25,28 @@ if st.session_state.lc_value == "profit":
 profit = st.session_state.lc_value == "profit"
 value, how = current_value(c, tx if profit else None, margin_pct=margin, cost_per_order=serve)
 
+# Numeric columns that can carry a potential or a wallet estimate (uploaded text included).
+known = {
+    "customer_id",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "avg_spend",
+    "returns",
+    "order_date",
+    "amount",
+    "order_id",
+    "cost",
+    "first_purchase",
+    "last_purchase",
+}
+frames = [c] if tx is None else [c, tx]
 extras = [
     col
-    for col in c.columns
-    if col not in ("customer_id",)
-    and c[col].dtype.kind in "if"
-    and col not in ("recency_days", "frequency", "monetary", "avg_spend", "returns")
+    for f in frames
+    for col in f.columns
+    if col not in known and pd.to_numeric(f[col], errors="coerce").notna().mean() > 0.9
 ]
-if tx is not None:
-    extras += [
-        col
-        for col in tx.columns
-        if col not in ("customer_id", "order_date", "amount", "order_id", "cost")
-        and pd.to_numeric(tx[col], errors="coerce").notna().mean() > 0.9
-    ]
 methods = (["model"] if tx is not None else []) + (["column", "wallet"] if extras else [])
 if not methods:
     st.warning(t("lc.no_potential", lang))
