@@ -112,6 +112,26 @@ def _lifecycle(result: LoadResult, args: argparse.Namespace):
     return out
 
 
+def _summarize_on_engine(args: argparse.Namespace) -> int:
+    from crm_core.engine import spark_backend, summarize_source
+
+    columns = {r: getattr(args, r) for r in ("customer_id", "order_date", "amount", "order_id") if getattr(args, r)}
+    try:
+        con = spark_backend(args.spark_master, args.spark_remote) if args.engine == "spark" else None
+        customers = summarize_source(str(args.input), args.engine, args.as_of, columns, con=con)
+        if args.out.suffix.lower() == ".parquet":
+            customers.to_parquet(args.out, index=False)
+        else:
+            from crm_core.export import to_csv_bytes
+
+            args.out.write_bytes(to_csv_bytes(customers))
+    except CrmError as exc:
+        print(f"error: {exc.message(args.lang)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{len(customers)} customers written to {args.out} ({args.engine})", file=sys.stderr)
+    return 0
+
+
 def _key_accounts(args: argparse.Namespace) -> int:
     from crm_core.classroom import key_accounts
     from crm_core.export import to_csv_bytes
@@ -188,6 +208,15 @@ def main(argv: list[str] | None = None) -> int:
     p_sum = sub.add_parser("summarize", help="transactions → one row per customer")
     _input_options(p_sum)
     p_sum.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
+    p_sum.add_argument(
+        "--engine",
+        choices=["pandas", "duckdb", "spark"],
+        default="pandas",
+        help="pandas (default): full validation and load report in memory; duckdb/spark: the engine "
+        "reads typed CSV/Parquet files, globs or directories itself (large data)",
+    )
+    p_sum.add_argument("--spark-master", help="Spark master URL, e.g. spark://host:7077 (default local[2])")
+    p_sum.add_argument("--spark-remote", help="Spark Connect URL, e.g. sc://host:15002")
     p_val = sub.add_parser("validate", help="print the load report; exit 2 if nothing usable")
     _input_options(p_val)
     p_rfm = sub.add_parser("rfm", help="RFM scores and segment per customer")
@@ -228,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         return _bullseye(args)
     if args.command == "key-accounts":
         return _key_accounts(args)
+    if args.command == "summarize" and args.engine != "pandas":
+        return _summarize_on_engine(args)
     try:
         result = _load(args)
     except CrmError as exc:
