@@ -22,3 +22,27 @@ def test_benchmark_quick_mode(script, expected):
     assert res.returncode == 0, res.stderr
     for text in expected:
         assert text in res.stdout
+
+
+def test_summarize_benchmark_quick_mode():
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "bench/bench_summarize.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "100,000 rows" in res.stdout and "crm_core" in res.stdout and "pandas" in res.stdout
+
+
+def test_page_benchmark_quick_mode():
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "bench/bench_pages.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.count("rerun") == 4
