@@ -1325,14 +1325,27 @@ def key_accounts_view(lang: str) -> None:
     from crm_core.classroom import QUADRANTS, key_accounts
 
     st.caption(t("cls.ka.help", lang))
-    start = pd.DataFrame(
-        {
-            "account_id": ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta"],
-            "attractiveness": [8.5, 7.0, 3.0, 2.0, 6.0, 5.0],
-            "strength": [8.0, 3.5, 7.5, 2.5, 5.0, 4.0],
-        }
+    mode = st.radio(
+        t("cls.ka.mode", lang),
+        ["direct", "criteria"],
+        key="ka_mode",
+        horizontal=True,
+        format_func=lambda m: t(f"cls.ka.mode.{m}", lang),
     )
-    edited = st.data_editor(start, num_rows="dynamic", key="ka_editor", hide_index=True)
+    accounts = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta"]
+    if mode == "direct":
+        start = pd.DataFrame(
+            {
+                "account_id": accounts,
+                "attractiveness": [8.5, 7.0, 3.0, 2.0, 6.0, 5.0],
+                "strength": [8.0, 3.5, 7.5, 2.5, 5.0, 4.0],
+            }
+        )
+        edited = st.data_editor(start, num_rows="dynamic", key="ka_editor", hide_index=True)
+    else:
+        edited = _key_account_criteria(lang, accounts)
+        if edited is None:
+            return
     c1, c2 = st.columns(2)
     a_split = c1.slider(t("cls.ka.a_split", lang), 0.0, 10.0, 5.0, 0.5, key="ka_a")
     s_split = c2.slider(t("cls.ka.s_split", lang), 0.0, 10.0, 5.0, 0.5, key="ka_s")
@@ -1360,6 +1373,54 @@ def key_accounts_view(lang: str) -> None:
     fig.update_xaxes(range=[0, 10.5])
     fig.update_yaxes(range=[0, 10.5])
     st.plotly_chart(fig, key="ka_chart")
+
+
+def _key_account_criteria(lang: str, accounts: list[str]) -> pd.DataFrame | None:
+    """Attractiveness and strength as weighted means of criteria the trainer edits."""
+    from crm_core.classroom import weighted_score
+
+    criteria = pd.DataFrame(
+        {
+            "criterion": ["size", "growth", "margin", "fit", "our_share", "relationship", "capability"],
+            "dimension": ["attractiveness"] * 4 + ["strength"] * 3,
+            "weight": [3.0, 2.0, 2.0, 1.0, 2.0, 2.0, 1.0],
+        }
+    )
+    st.markdown(f"**{t('cls.ka.criteria', lang)}**")
+    crit = st.data_editor(
+        criteria,
+        num_rows="dynamic",
+        key="ka_criteria",
+        hide_index=True,
+        column_config={
+            "dimension": st.column_config.SelectboxColumn(options=["attractiveness", "strength"], required=True)
+        },
+    )
+    crit = crit.dropna(subset=["criterion"])
+    names = [str(c) for c in crit["criterion"]]
+    rng = np.random.default_rng(3)
+    scores = pd.DataFrame({"account_id": accounts} | {c: rng.integers(2, 10, len(accounts)) for c in names})
+    st.markdown(f"**{t('cls.ka.scores', lang)}**")
+    scores = st.data_editor(scores, num_rows="dynamic", key=f"ka_scores_{'_'.join(names)}", hide_index=True)
+    scores = scores.dropna(subset=["account_id"])
+    out = scores[["account_id"]].copy()
+    for dim in ("attractiveness", "strength"):
+        part = crit[crit["dimension"] == dim]
+        weights = {
+            str(c): float(w)
+            for c, w in zip(part["criterion"], part["weight"], strict=True)
+            if pd.notna(w) and str(c) in scores.columns
+        }
+        try:
+            values = scores[list(weights)].apply(pd.to_numeric, errors="coerce")
+            if values.isna().any().any() or ((values < 0) | (values > 10)).any().any():
+                raise CrmError("error.account_score", column=dim, row="?", value="")
+            out[dim] = weighted_score(values, weights).round(2)
+        except CrmError as exc:
+            st.error(exc.message(lang, escape=md_escape))
+            return None
+    st.caption(t("cls.ka.computed", lang))
+    return out
 
 
 def satisfaction_view(lang: str) -> None:
@@ -1488,6 +1549,7 @@ def handout_png(lang: str, model: str, small: pd.DataFrame) -> bytes:
         header,
         rows,
         t("cls.handout.footer", lang),
+        bars=([r[0] for r in rows], [float(r[-2]) for r in rows], t("col.customers", lang)),  # this table's counts
     )
     return fig.to_image(format="png", scale=1)
 

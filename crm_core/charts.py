@@ -298,12 +298,22 @@ def quadrants(
     return fig, n
 
 
-def handout(title: str, subtitle: str, header: list[str], rows: list[list[str]], footer: str) -> go.Figure:
-    """A one-page printable handout: title, the rule and strategy table, a footer.
+def handout(
+    title: str,
+    subtitle: str,
+    header: list[str],
+    rows: list[list[str]],
+    footer: str,
+    bars: tuple[list[str], list[float], str] | None = None,
+) -> go.Figure:
+    """A one-page printable handout: title, a chart of the current data (``bars``: labels,
+    values, axis title), the rule and strategy table, a footer.
 
     The last column (the strategy) is wide and wrapped; Plotly does not wrap Chinese text.
     """
     import textwrap
+
+    from plotly.subplots import make_subplots
 
     def wrap(text: str, ascii_width: int) -> str:
         width = ascii_width // 2 if any(ord(ch) > 0x2E80 for ch in text) else ascii_width
@@ -312,19 +322,44 @@ def handout(title: str, subtitle: str, header: list[str], rows: list[list[str]],
     rows = [[*r[:-1], wrap(r[-1], 64)] for r in rows]
     columns = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in header]
     lines = sum(max(1, r[-1].count("<br>") + 1) for r in rows)
-    fig = go.Figure(
+    table_h = 60 + 30 * lines + 12 * len(rows)
+    chart_h = 320 if bars else 0
+    fig = make_subplots(
+        rows=2 if bars else 1,
+        cols=1,
+        vertical_spacing=0.08,
+        row_heights=[chart_h, table_h] if bars else None,
+        specs=[[{"type": "xy"}], [{"type": "table"}]] if bars else [[{"type": "table"}]],
+    )
+    if bars:
+        fig.add_trace(
+            go.Bar(
+                x=bars[0],
+                y=bars[1],
+                marker_color="#1f5fa8",
+                text=[f"{v:g}" for v in bars[1]],
+                textposition="outside",
+                showlegend=False,
+            ),
+            row=1,
+            col=1,
+        )
+        fig.update_yaxes(title_text=bars[2], row=1, col=1)
+    fig.add_trace(
         go.Table(
             columnwidth=[1.6] + [0.7] * (len(header) - 2) + [3.6],
             header=dict(values=header, align="left", fill_color="#e8eef7", font=dict(color="#222", size=14)),
             cells=dict(values=columns, align="left", fill_color="white", font=dict(color="#222", size=13)),
-        )
+        ),
+        row=2 if bars else 1,
+        col=1,
     )
     fig.update_layout(
         template="plotly_white",
         title=dict(text=f"{title}<br><sup>{subtitle}</sup>", x=0.03),
         width=1100,
-        height=240 + 30 * lines + 12 * len(rows),
-        margin=dict(l=40, r=40, t=110, b=80),
+        height=200 + chart_h + table_h,
+        margin=dict(l=60, r=40, t=110, b=80),
         annotations=[
             dict(
                 text=wrap(footer, 150),

@@ -67,3 +67,13 @@ def test_key_accounts_satisfaction_and_growth_views():
     assert sat["satisfaction_pct"].round(1).tolist()[:2] == [112.5, 77.8]
     at.radio(key="cls_view").set_value("growth").run()
     assert not at.exception and not at.info  # the demo data has a category column
+
+
+def test_key_accounts_from_weighted_criteria():
+    at = page("en", cls_view="key_accounts")
+    at.radio(key="ka_mode").set_value("criteria").run()
+    assert not at.exception and not at.error
+    out = at.dataframe[-1].value
+    assert len(out) == 6 and set(out["quadrant"]) <= {"key", "key_development", "maintenance", "opportunistic"}
+    assert ((out["attractiveness"] >= 0) & (out["attractiveness"] <= 10)).all()
+    assert any("weighted means" in c.value for c in at.caption)
