@@ -29,20 +29,10 @@ class Case:
     options: dict = field(default_factory=dict)  # LoadOptions fields
 
 
-def _xlsx(sheets: dict[str, list[list]], merge: dict[str, str] | None = None, formulas: bool = False) -> bytes:
-    import openpyxl
+def _xlsx(sheets: dict[str, list[list]], merge: dict[str, str] | None = None) -> bytes:
+    from conftest import xlsx_bytes  # the same workbook builder as the tests
 
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-        if merge and name in merge:
-            ws.merge_cells(merge[name])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes(sheets, merge)
 
 
 def _replace_in_zip(data: bytes, member: str, content: bytes) -> bytes:

@@ -13,6 +13,8 @@ from conftest import ROOT
         ("bench_load.py", ["load+validate+summarize", "20,000 rows"]),
         ("bench_rfm.py", ["100,000 customers", "move cn8"]),
         ("potential_holdout.py", ["model MAE", "naive"]),
+        ("bench_summarize.py", ["100,000 rows", "crm_core", "pandas"]),
+        ("bench_pages.py", ["pages/rfm.py", "pages/lifecycle.py", "rerun"]),
     ],
 )
 def test_benchmark_quick_mode(script, expected):
@@ -22,27 +24,3 @@ def test_benchmark_quick_mode(script, expected):
     assert res.returncode == 0, res.stderr
     for text in expected:
         assert text in res.stdout
-
-
-def test_summarize_benchmark_quick_mode():
-    res = subprocess.run(
-        [sys.executable, str(ROOT / "bench/bench_summarize.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert res.returncode == 0, res.stderr
-    assert "100,000 rows" in res.stdout and "crm_core" in res.stdout and "pandas" in res.stdout
-
-
-def test_page_benchmark_quick_mode():
-    res = subprocess.run(
-        [sys.executable, str(ROOT / "bench/bench_pages.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert res.returncode == 0, res.stderr[-2000:]
-    assert res.stdout.count("rerun") == 4
