@@ -91,7 +91,8 @@ def _language() -> str:
         horizontal=True,
         on_change=changed,
     )
-    st.query_params["lang"] = st.session_state.lang  # a shared link opens in the same language
+    if st.query_params.get("lang") != st.session_state.lang:  # a shared link opens in the same language
+        st.query_params["lang"] = st.session_state.lang
     return st.session_state.lang
 
 
@@ -367,7 +368,9 @@ def share(keys: list[str]) -> None:
         if key in st.session_state:
             value = st.session_state[key]
             st.session_state[f"keep_{key}"] = value
-            st.query_params[key] = str(int(value) if isinstance(value, bool) else value)
+            text = str(int(value) if isinstance(value, bool) else value)
+            if st.query_params.get(key) != text:  # every write is a message to the browser
+                st.query_params[key] = text
 
 
 def as_bool(raw: str) -> bool:

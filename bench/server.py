@@ -34,7 +34,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(timeout: float = 60) -> tuple[subprocess.Popen, str]:
+def start_server(timeout: float = 60, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
     """A Streamlit server on 127.0.0.1, ready (health check passed); the caller terminates it."""
     port = free_port()
     proc = subprocess.Popen(
@@ -52,6 +52,7 @@ def start_server(timeout: float = 60) -> tuple[subprocess.Popen, str]:
             str(port),
             "--server.fileWatcherType",
             "none",
+            *extra,
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -25,6 +25,11 @@ def test_load_test_quick_mode():
         timeout=600,
     )
     assert res.returncode == 0, res.stdout + res.stderr
-    rounds = re.findall(r"round (\d): errors (\d+).*\((\d+) moves\), server RSS (\d+) MB", res.stdout)
-    assert [r[0] for r in rounds] == ["1", "2"]
+    rounds = re.findall(
+        r"(protocol|browser) +3 sessions round (\d): errors (\d+).*\((\d+) moves\), "
+        r"server RSS (\d+) MB",
+        res.stdout,
+    )
+    assert [(r[0], r[1]) for r in rounds] == [("protocol", "1"), ("protocol", "2"), ("browser", "1"), ("browser", "2")]
+    rounds = [r[1:] for r in rounds]
     assert all(r[1] == "0" and int(r[2]) == 9 and int(r[3]) > 0 for r in rounds)
