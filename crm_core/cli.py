@@ -37,6 +37,27 @@ def _input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of messages")
 
 
+def _read(path: Path | str) -> bytes:
+    """A user's file, or CrmError('error.cannot_open')."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CrmError("error.cannot_open", path=str(path), detail=exc.strerror or "") from exc
+
+
+def _write(frame, out: Path) -> None:
+    """OUT.parquet as Parquet, anything else as formula-safe CSV; CrmError('error.cannot_write')."""
+    from crm_core.export import to_csv_bytes
+
+    try:
+        if out.suffix.lower() == ".parquet":
+            frame.to_parquet(out, index=False)
+        else:
+            out.write_bytes(to_csv_bytes(frame))
+    except OSError as exc:
+        raise CrmError("error.cannot_write", path=str(out), detail=exc.strerror or "") from exc
+
+
 def _load(args: argparse.Namespace) -> LoadResult:
     columns = {r: getattr(args, r) for r in ("customer_id", "order_date", "amount", "order_id") if getattr(args, r)}
     options = LoadOptions(
@@ -48,34 +69,25 @@ def _load(args: argparse.Namespace) -> LoadResult:
         encoding=args.encoding,
         sheet=args.sheet,
     ).with_columns(columns)
-    try:
-        data = args.input.read_bytes()
-    except OSError as exc:
-        raise CrmError("error.cannot_open", path=str(args.input), detail=exc.strerror or "") from exc
+    data = _read(args.input)
     return load(data, args.input.name, options)
 
 
-def _rfm(customers, args: argparse.Namespace):
+def _rfm(result: LoadResult, args: argparse.Namespace):
     from crm_core.rfm import RfmParams, rfm
     from crm_core.segments import BUILTIN, builtin, load_scheme
 
-    if args.scheme in BUILTIN:
-        scheme = builtin(args.scheme)
-    else:
-        try:
-            scheme = load_scheme(Path(args.scheme).read_bytes())
-        except OSError as exc:
-            raise CrmError("error.cannot_open", path=args.scheme, detail=exc.strerror or "") from exc
+    scheme = builtin(args.scheme) if args.scheme in BUILTIN else load_scheme(_read(args.scheme))
     split = "score_mean" if args.method == "quantile" else args.method
     params = RfmParams(score_method="quantile", bins=args.bins, split_method=split, m_basis=args.m_basis)
-    out = rfm(customers, params, scheme)
+    out = rfm(result.customers, params, scheme)
     return out[["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]]
 
 
-def _value_matrix(customers, args: argparse.Namespace):
+def _value_matrix(result: LoadResult, args: argparse.Namespace):
     from crm_core.value_matrix import Split, value_matrix
 
-    out = value_matrix(customers, Split(args.split), Split(args.split))
+    out = value_matrix(result.customers, Split(args.split), Split(args.split))
     return out[["customer_id", "frequency", "avg_spend", "value_type"]]
 
 
@@ -116,37 +128,19 @@ def _summarize_on_engine(args: argparse.Namespace) -> int:
     from crm_core.engine import spark_backend, summarize_source
 
     columns = {r: getattr(args, r) for r in ("customer_id", "order_date", "amount", "order_id") if getattr(args, r)}
-    try:
-        con = spark_backend(args.spark_master, args.spark_remote) if args.engine == "spark" else None
-        customers = summarize_source(str(args.input), args.engine, args.as_of, columns, con=con)
-        if args.out.suffix.lower() == ".parquet":
-            customers.to_parquet(args.out, index=False)
-        else:
-            from crm_core.export import to_csv_bytes
-
-            args.out.write_bytes(to_csv_bytes(customers))
-    except CrmError as exc:
-        print(f"error: {exc.message(args.lang)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    con = spark_backend(args.spark_master, args.spark_remote) if args.engine == "spark" else None
+    customers = summarize_source(str(args.input), args.engine, args.as_of, columns, con=con)
+    _write(customers, args.out)
     print(f"{len(customers)} customers written to {args.out} ({args.engine})", file=sys.stderr)
     return 0
 
 
 def _key_accounts(args: argparse.Namespace) -> int:
     from crm_core.classroom import key_accounts
-    from crm_core.export import to_csv_bytes
     from crm_core.readers import read_table
 
-    try:
-        try:
-            raw = read_table(args.accounts.read_bytes(), args.accounts.name)
-        except OSError as exc:
-            raise CrmError("error.cannot_open", path=str(args.accounts), detail=exc.strerror or "") from exc
-        out = key_accounts(raw.frame, args.a_split, args.s_split)
-        args.out.write_bytes(to_csv_bytes(out))
-    except CrmError as exc:
-        print(f"error: {exc.message(args.lang)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    out = key_accounts(read_table(_read(args.accounts), args.accounts.name).frame, args.a_split, args.s_split)
+    _write(out, args.out)
     print(f"{len(out)} accounts written to {args.out}", file=sys.stderr)
     return 0
 
@@ -154,16 +148,9 @@ def _key_accounts(args: argparse.Namespace) -> int:
 def _bullseye(args: argparse.Namespace) -> int:
     from crm_core.bullseye import default_catalogue, load_catalogue, load_scenario, score
 
-    try:
-        try:
-            catalogue = load_catalogue(args.catalogue.read_bytes()) if args.catalogue else default_catalogue()
-            scenario = load_scenario(args.scenario.read_bytes(), catalogue)
-        except OSError as exc:
-            raise CrmError("error.cannot_open", path=str(exc.filename), detail=exc.strerror or "") from exc
-        result = score(catalogue, scenario.scores)
-    except CrmError as exc:
-        print(f"error: {exc.message(args.lang)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    catalogue = load_catalogue(_read(args.catalogue)) if args.catalogue else default_catalogue()
+    scenario = load_scenario(_read(args.scenario), catalogue)
+    result = score(catalogue, scenario.scores)
     out = {
         "name": scenario.name,
         "total": round(result.total, 2),
@@ -253,45 +240,33 @@ def main(argv: list[str] | None = None) -> int:
     p_bull.add_argument("--catalogue", type=Path, help="a catalogue JSON (default: the bundled 30 criteria)")
     p_bull.add_argument("--lang", choices=["en", "zh"], default="en")
     args = parser.parse_args(argv)
-    if args.command == "bullseye":
-        return _bullseye(args)
-    if args.command == "key-accounts":
-        return _key_accounts(args)
-    if args.command == "summarize" and args.engine != "pandas":
-        return _summarize_on_engine(args)
     try:
-        result = _load(args)
+        return _run(args)
     except CrmError as exc:
         print(f"error: {exc.message(args.lang)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # a bug, not bad input: still one line, no traceback for the user
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "bullseye":
+        return _bullseye(args)
+    if args.command == "key-accounts":
+        return _key_accounts(args)
+    if args.command == "summarize" and args.engine != "pandas":
+        return _summarize_on_engine(args)
+    result = _load(args)
     if args.command == "validate":
         print(json.dumps(report_dict(result), ensure_ascii=False, indent=2))
         return 0
-    out: Path = args.out
-    customers = result.customers
-    if args.command in ("rfm", "value-matrix", "lifecycle"):
-        try:
-            step = {"rfm": _rfm, "value-matrix": _value_matrix, "lifecycle": _lifecycle}[args.command]
-            customers = step(result, args) if args.command == "lifecycle" else step(customers, args)
-        except CrmError as exc:
-            print(f"error: {exc.message(args.lang)}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-    try:
-        if out.suffix.lower() == ".parquet":
-            customers.to_parquet(out, index=False)
-        else:
-            from crm_core.export import to_csv_bytes
-
-            out.write_bytes(to_csv_bytes(customers))
-    except OSError as exc:
-        print(f"error: {t('error.cannot_write', args.lang, path=str(out), detail=exc.strerror or '')}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    steps = {"rfm": _rfm, "value-matrix": _value_matrix, "lifecycle": _lifecycle}
+    customers = steps[args.command](result, args) if args.command in steps else result.customers
+    _write(customers, args.out)
     r = result.report
     print(
-        f"{len(customers)} customers written to {out} "
+        f"{len(customers)} customers written to {args.out} "
         f"({r.rows_read} rows read, {r.rows_kept} kept, {r.rows_rejected} rejected)",
         file=sys.stderr,
     )
