@@ -202,7 +202,7 @@ def detect_columns(columns: list[str], kind: str) -> dict[str, str]:
                 hits = [
                     c
                     for c, k in keys.items()
-                    if c not in found.values() and (k == alias if exact else len(alias) >= 2 and alias in k)
+                    if c not in found.values() and (k == alias if exact else _contains(k, alias))
                 ]
                 if hits:
                     found[role] = hits[0]

@@ -115,6 +115,13 @@ def test_header_detection(headers, expected):
     assert detect_kind(headers) == "transactions"
 
 
+def test_short_aliases_do_not_match_inside_other_headers():
+    # "id" is a customer-id alias, but only as the whole header: never inside "order_id" or "valid"
+    found = detect_columns(["order_id", "valid", "date", "amount"], "transactions")
+    assert "customer_id" not in found and found["order_id"] == "order_id"
+    assert detect_columns(["会员编号（新）", "下单时间", "实付"], "transactions")["customer_id"] == "会员编号（新）"
+
+
 def test_customer_table_is_recognised():
     assert detect_kind(["客户编号", "最近一次消费时间", "消费次数", "消费金额"]) == "customers"
     assert detect_kind(["customer_id", "recency", "frequency", "monetary"]) == "customers"
