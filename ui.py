@@ -48,7 +48,6 @@ class Dataset:
     source: str  # demo | classroom | typed | file
     name: str
     result: LoadResult
-    options: LoadOptions
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # keys per-dataset caches
 
     def label(self, lang: str) -> str:
@@ -142,12 +141,12 @@ def file_columns(data: bytes, filename: str, encoding: str | None, sheet: str | 
 
 
 def load_dataset(source: str, name: str, data: bytes, options: LoadOptions) -> Dataset:
-    return Dataset(source, name, _cached_load(data, name, options), options)
+    return Dataset(source, name, _cached_load(data, name, options))
 
 
 def load_typed(frame: pd.DataFrame) -> Dataset:
     options = LoadOptions(kind="customers")
-    return Dataset("typed", "typed", load_frame(frame, options), options)
+    return Dataset("typed", "typed", load_frame(frame, options))
 
 
 def try_load(lang: str, fn, *args) -> Dataset | None:

@@ -54,7 +54,7 @@ def run(n: int, reruns: int) -> list[dict]:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
         at.query_params["lang"] = "en"
         at.run()
-        at.session_state["dataset"] = Dataset("typed", "bench", result, options)
+        at.session_state["dataset"] = Dataset("typed", "bench", result)
         start = time.perf_counter()
         at.switch_page(page).run()
         first = time.perf_counter() - start

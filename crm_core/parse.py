@@ -9,7 +9,7 @@ a day/month order is chosen for a whole column, never flipped row by row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -157,7 +157,6 @@ class DateResult:
     ambiguous: int = 0  # cells readable either way
     conflicting: int = 0  # cells refused because they contradict the column's order
     example: str | None = None
-    notes: list[tuple[str, dict]] = field(default_factory=list)
 
 
 def parse_dates(s: pd.Series, order: str = "auto", excel: bool = False) -> DateResult:

@@ -70,14 +70,11 @@ def test_lifecycle_without_any_potential_says_why():
     import pandas as pd
 
     at = open_page("pages/data.py")
-    at.session_state["dataset"] = None  # replaced below by a table with no potential column
     from crm_core.ingest import LoadOptions, load_frame
     from ui import Dataset
 
     frame = pd.DataFrame({"customer_id": ["a", "b"], "recency": [3, 9], "frequency": [2, 1], "monetary": [10, 5]})
-    at.session_state["dataset"] = Dataset(
-        "typed", "typed", load_frame(frame, LoadOptions(kind="customers")), LoadOptions(kind="customers")
-    )
+    at.session_state["dataset"] = Dataset("typed", "typed", load_frame(frame, LoadOptions(kind="customers")))
     at.switch_page("pages/lifecycle.py").run()
     assert not at.exception
     assert at.warning and "Growth potential needs transactions" in at.warning[0].value
