@@ -78,7 +78,7 @@ if view == "grid":
     ui.table(grid, lang)
     names = [t(f"lc.cell.{k}", lang) for k in (4, 2, 3, 1)]
     fig, n = charts.quadrants(
-        frame.assign(cell_label=[t(f"lc.cell.{k}", lang) for k in frame["cell"]]),
+        frame.assign(cell_label=np.asarray([t(f"lc.cell.{k}", lang) for k in CELLS], dtype=object)[codes]),
         "current_value",
         "potential",
         "cell_label",

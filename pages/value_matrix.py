@@ -41,7 +41,7 @@ ui.table(table, lang)
 
 frame = c.assign(value_type=np.asarray(TYPES, dtype=object)[codes])
 fig, n = charts.quadrants(
-    frame.assign(type_label=[label(k) for k in frame["value_type"]]),
+    frame.assign(type_label=np.asarray([label(k) for k in TYPES], dtype=object)[codes]),  # by code, not per row
     "frequency",
     "avg_spend",
     "type_label",
