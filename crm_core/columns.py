@@ -44,6 +44,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "买家编号",
         "客户名称",
         "顾客",
+        "购货单位",
+        "买家会员名",
+        "买家昵称",
+        "买家账号",
+        "下单帐号",
+        "下单账号",
+        "会员手机号",
+        "会员",
+        "email",
+        "customer_email",
+        "billing_email",
+        "e_mail",
+        "邮箱",
+        "buyer",
         "id",
     ),
     "order_date": (
@@ -69,6 +83,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "支付时间",
         "成交日期",
         "成交时间",
+        "单据日期",
+        "订单创建时间",
+        "创建时间",
         "日期",
     ),
     "amount": (
@@ -81,7 +98,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "paid",
         "total",
         "value",
-        "price",
+        "line_total",
         "交易金额",
         "消费金额",
         "实付金额",
@@ -92,6 +109,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "成交金额",
         "销售额",
         "销售金额",
+        "价税合计",
         "金额",
     ),
     "order_id": (
@@ -110,7 +128,32 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "交易编号",
         "单号",
         "流水号",
+        "单据编号",
+        "单据编码",
+        "发票号",
     ),
+    "paid_date": ("paid_at", "payment_date", "date_paid", "paid_date", "付款时间", "支付时间", "订单付款时间", "付款日期"),
+    "status": (
+        "status",
+        "order_status",
+        "financial_status",
+        "payment_status",
+        "订单状态",
+        "交易状态",
+        "状态",
+    ),
+    "quantity": ("quantity", "qty", "units", "数量", "购买数量", "商品数量", "实发数量", "出库数量", "销售数量"),
+    "unit_price": ("unit_price", "unitprice", "price", "单价", "含税单价", "商品单价", "销售单价"),
+    "discount": ("discount", "discount_amount", "折扣", "优惠金额", "折扣金额"),
+    "order_total": ("order_total", "grand_total", "total_paid", "订单实付金额", "买家实际支付金额", "实付款", "应付金额"),
+    "refund_amount": ("refund_amount", "refunded_amount", "refunded_total", "refund", "退款金额", "退款"),
+    "refund_date": ("refund_date", "refunded_at", "退款时间", "退款日期"),
+    "currency": ("currency", "order_currency", "币种", "币别", "结算币别"),
+    "store": ("store", "shop", "store_name", "门店", "店铺", "店铺名称", "门店名称"),
+    "channel": ("channel", "sales_channel", "source", "渠道", "销售渠道", "订单来源"),
+    "region": ("region", "country", "province", "city", "地区", "区域", "省份", "城市", "国家"),
+    "category": ("category", "product_category", "类别", "品类", "商品类别", "存货类别", "物料分组"),
+    "product": ("product", "product_name", "description", "item", "商品名称", "宝贝标题", "物料名称", "存货名称"),
     "last_purchase": (
         "last_purchase",
         "last_purchase_date",
@@ -179,26 +222,54 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Transaction roles: the three the analyses need, then what real exports carry (rules in
+# docs/data-loading.md). ``order_total`` is an order-level amount, counted once per order.
+DIMENSIONS = ("store", "channel", "region", "category", "product")
 ROLES = {
-    TRANSACTIONS: ("customer_id", "order_date", "amount", "order_id"),
+    TRANSACTIONS: (
+        "customer_id",
+        "order_date",
+        "amount",
+        "order_id",
+        "paid_date",
+        "status",
+        "quantity",
+        "unit_price",
+        "discount",
+        "order_total",
+        "refund_amount",
+        "refund_date",
+        "currency",
+        *DIMENSIONS,
+    ),
     CUSTOMERS: ("customer_id", "last_purchase", "recency_days", "frequency", "monetary"),
 }
+# Headers that name a role only when no better column does: a bare "id" may be an order's id,
+# a "price" a unit price, a "total" an order total, a "date" any date.
+WEAK = {"id", "price", "total", "value", "date", "日期", "金额", "paid", "payment", "状态", "status", "source"}
 REQUIRED = {
     TRANSACTIONS: ("customer_id", "order_date", "amount"),
     CUSTOMERS: ("customer_id", "frequency", "monetary"),
 }
 _KEYS = {role: [normalize_header(a) for a in aliases] for role, aliases in ALIASES.items()}
+_WEAK_KEYS = {normalize_header(w) for w in WEAK}
 
 
 def detect_columns(columns: list[str], kind: str) -> dict[str, str]:
-    """role → column for ``kind``: exact alias matches first, then headers containing an alias."""
+    """role → column for ``kind``: strong aliases (exact, then contained) before weak ones.
+
+    A weak alias (:data:`WEAK`, e.g. a bare ``id`` or ``price``) is taken only when no strong
+    alias of that role matched: ``Email`` beats ``Id`` as the customer.
+    """
     keys = {c: normalize_header(c) for c in columns}
     found: dict[str, str] = {}
-    for exact in (True, False):
+    for weak, exact in ((False, True), (False, False), (True, True), (True, False)):
         for role in ROLES[kind]:
             if role in found:
                 continue
             for alias in _KEYS[role]:
+                if (alias in _WEAK_KEYS) != weak:
+                    continue
                 hits = [
                     c
                     for c, k in keys.items()
@@ -208,6 +279,11 @@ def detect_columns(columns: list[str], kind: str) -> dict[str, str]:
                     found[role] = hits[0]
                     break
     return found
+
+
+def alias_candidates(columns: list[str], role: str, kind: str = TRANSACTIONS) -> list[str]:
+    """Every column whose header names ``role`` (exactly or by containing an alias)."""
+    return [c for c in columns if any(normalize_header(c) == a or _contains(normalize_header(c), a) for a in _KEYS[role])]
 
 
 def _contains(header: str, alias: str) -> bool:
@@ -227,7 +303,19 @@ def detect_kind(columns: list[str]) -> str:
 
 
 def missing_roles(mapping: dict[str, str], kind: str) -> list[str]:
-    """Required roles not mapped (for a customer table, recency or last purchase is required)."""
+    """Required roles not mapped (for a customer table, recency or last purchase is required).
+
+    Transactions need a date (order or payment) and an amount: a line amount, an order
+    total, or quantity and unit price.
+    """
+    if kind == TRANSACTIONS:
+        missing = [] if "customer_id" in mapping else ["customer_id"]
+        if "order_date" not in mapping and "paid_date" not in mapping:
+            missing.append("order_date")
+        priced = "quantity" in mapping and "unit_price" in mapping
+        if "amount" not in mapping and "order_total" not in mapping and not priced:
+            missing.append("amount")
+        return missing
     missing = [r for r in REQUIRED[kind] if r not in mapping]
     if kind == CUSTOMERS and "last_purchase" not in mapping and "recency_days" not in mapping:
         missing.append("last_purchase")

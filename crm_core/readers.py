@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -25,7 +27,18 @@ MAX_BYTES = 200 * 1024 * 1024
 MAX_XLSX_UNZIPPED = 500 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 DELIMITERS = (",", "\t", ";", "|")
+WHITESPACE = " "  # the delimiter name for files whose fields are separated by runs of spaces
 TEXT_ENCODINGS = ("utf-8", "gb18030")
+# What the page and the CLI offer besides auto-detection.
+ENCODINGS = ("utf-8", "gb18030", "big5", "cp1252", "latin-1", "utf-16")
+# Single-byte Western code pages a detector confuses on short text: read as cp1252 (a superset
+# of Latin-1's printable range), falling back to Latin-1, which decodes every byte.
+_LATIN_FAMILY = {"cp1250", "cp1252", "cp437", "cp850", "cp775", "cp852", "cp858", "cp1257", "hp_roman8",
+                 "iso8859_1", "latin_1", "iso8859_2", "iso8859_4", "iso8859_10", "iso8859_13", "iso8859_15",
+                 "mac_roman", "mac_latin2", "mac_iceland", "mac_turkish", "cp1254", "iso8859_9", "ascii"}
+_CJK_FAMILY = {"gb18030", "gb2312", "gbk", "hz", "big5", "big5hkscs", "cp950", "cp949", "euc_kr", "johab",
+               "euc_jp", "euc_jis_2004", "euc_jisx0213", "shift_jis", "shift_jis_2004", "cp932", "iso2022_jp"}
+HEADER_SCAN_ROWS = 30
 
 
 @dataclass
@@ -39,6 +52,11 @@ class RawTable:
     delimiter: str | None = None
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
+    sheets_used: list[str] = field(default_factory=list)  # more than one when same-header sheets were combined
+    row_sheets: np.ndarray | None = None  # the sheet of each row, when several were combined
+    header_row: int = 1  # the file row of the header (title and meta rows above it are skipped)
+    headerless: bool = False  # no header row: columns are named column_1, column_2, ...
+    encoding_detected: bool = False  # the encoding was guessed (not UTF-8/UTF-16 and not chosen)
     # Lines the CSV parser could not split into the header's number of fields: (row, text).
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
     renamed_headers: dict[str, str] = field(default_factory=dict)
@@ -51,9 +69,15 @@ def read_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
+    header_row: int | None = None,
     max_bytes: int = MAX_BYTES,
 ) -> RawTable:
-    """Read CSV/TSV/TXT, Excel .xlsx or Parquet bytes; raise :class:`CrmError` if unusable."""
+    """Read CSV/TSV/TXT, Excel .xlsx or Parquet bytes; raise :class:`CrmError` if unusable.
+
+    ``sheet``: a sheet name, ``"all"`` or None (both combine the sheets that share the first
+    usable sheet's header). ``header_row``: the file row of the header (1-based); None finds it
+    below title and meta rows.
+    """
     if len(data) > max_bytes:
         raise CrmError("error.too_large", size_mb=len(data) / 2**20, limit_mb=max_bytes / 2**20)
     if not data.strip():
@@ -62,10 +86,38 @@ def read_table(
     if data[:4] == b"PAR1" or name.endswith((".parquet", ".pq")):
         return _read_parquet(data)
     if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
-        return _read_excel(data, sheet)
+        return _read_excel(data, sheet, header_row)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
         raise CrmError("error.old_excel")
-    return _read_text(data, encoding, delimiter)
+    return _read_text(data, encoding, delimiter, header_row)
+
+
+def _filled(cell: object) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
+_NUMBERISH = re.compile(r"^[-+(]?[¥$€£]?[\d.,:/\s年月日-]+\)?$")
+
+
+def find_header(rows: list[list[object]]) -> int | None:
+    """Index of the header among the first rows, or None when the first row is already data.
+
+    A header fills at least half as many cells as the widest of the first rows (so a title
+    such as ``销售出库明细表`` or a meta line ``统计期间：… 制表人：…`` is passed over) and
+    mostly holds text rather than numbers or dates.
+    """
+    scan = rows[:HEADER_SCAN_ROWS]
+    counts = [sum(_filled(c) for c in r) for r in scan]
+    if not counts or max(counts) < 1:
+        return 0
+    width = max(counts)
+    need = max(2, -(-width // 2)) if width >= 2 else 1
+    for i, (row, n) in enumerate(zip(scan, counts, strict=True)):
+        if n >= need:
+            cells = [c for c in row if _filled(c)]
+            texty = sum(isinstance(c, str) and not _NUMBERISH.match(c.strip()) for c in cells)
+            return i if texty * 2 >= len(cells) else None
+    return 0
 
 
 def clean_headers(raw: list[object]) -> tuple[list[str], dict[str, str]]:
@@ -91,14 +143,51 @@ def clean_headers(raw: list[object]) -> tuple[list[str], dict[str, str]]:
 # ---------------------------------------------------------------------------- text
 
 
+def detect_encoding(data: bytes) -> str | None:
+    """The encoding charset-normalizer finds for non-UTF-8 bytes, tie-broken for this app's users.
+
+    On short text the detector often ranks Korean or Japanese code pages above GB18030 for
+    Chinese, and one Western code page above another: a CJK pick becomes GB18030 (or Big5)
+    when that is among its candidates, a Western pick becomes cp1252 (Latin-1 if that fails).
+    """
+    import charset_normalizer
+
+    matches = charset_normalizer.from_bytes(data[: 1 << 20], cp_isolation=None)
+    found = [m.encoding for m in matches]
+    if not found:
+        return None
+    best = found[0]
+    if best in _CJK_FAMILY:
+        for pick in ("gb18030", "big5"):
+            if pick in found:
+                return pick
+    if best in _LATIN_FAMILY:
+        return "cp1252" if _decodes(data, "cp1252") else "latin-1"
+    return best
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """Decode text bytes, trying UTF-8 (with or without BOM) then GB18030 (a superset of GBK)."""
+    """Decode text bytes: UTF-16 by its BOM, the caller's encoding, UTF-8 (BOM or not), else the
+    encoding :func:`detect_encoding` finds, else GB18030 (a superset of GBK)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates: tuple[str, ...] = ("utf-16",)
     elif encoding:
         candidates = (encoding,)
+    elif _decodes(data, "utf-8"):
+        candidates = ("utf-8",)
     else:
-        candidates = TEXT_ENCODINGS
+        if b"\x00" in data[:8192]:
+            raise CrmError("error.binary")
+        detected = detect_encoding(data)
+        candidates = tuple(dict.fromkeys([*(d for d in [detected] if d), *TEXT_ENCODINGS]))
     for enc in candidates:
         try:
             text = data.decode("utf-8-sig" if enc == "utf-8" else enc)
@@ -113,7 +202,12 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first lines into the most, and most consistent, fields."""
+    """The delimiter that splits the first lines into the most, and most consistent, fields.
+
+    Consistency is measured against the most common field count, so title lines above the
+    header do not decide. Runs of spaces (:data:`WHITESPACE`) are the fallback when no
+    delimiter splits the lines.
+    """
     lines = text[:65536].splitlines()[:50]
     best, best_score = ",", (0, 0)
     for d in DELIMITERS:
@@ -121,42 +215,107 @@ def sniff_delimiter(text: str) -> str:
             counts = [len(r) for r in csv.reader(lines, delimiter=d) if r]
         except csv.Error:
             continue
-        if not counts or counts[0] < 2:
-            continue
-        consistent = sum(c == counts[0] for c in counts)
-        score = (consistent, counts[0])
-        if score > best_score:
+        score = _consistency(counts)
+        if score[1] >= 2 and score > best_score:
             best, best_score = d, score
+    if best_score == (0, 0):
+        score = _consistency([len(line.split()) for line in lines if line.strip()])
+        if score[1] >= 2:
+            return WHITESPACE
     return best
 
 
-def _read_text(data: bytes, encoding: str | None, delimiter: str | None) -> RawTable:
+def _consistency(counts: list[int]) -> tuple[int, int]:
+    """(how many lines have the most common field count, that count)."""
+    if not counts:
+        return (0, 0)
+    common = max(set(counts), key=lambda c: (counts.count(c), c))
+    return (counts.count(common), common)
+
+
+def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_row: int | None) -> RawTable:
     text, enc = decode(data, encoding)
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise CrmError("error.empty_file")
     delim = delimiter or sniff_delimiter(text)
-    first = next(csv.reader(io.StringIO(text), delimiter=delim), [])
-    names, renamed = clean_headers(first)
+    if delim == WHITESPACE:
+        return _read_whitespace(text, enc, encoding is None, header_row)
+    head = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=delim), HEADER_SCAN_ROWS))
+    skip, headerless = _header_index(head, header_row)
+    first = head[skip] if skip < len(head) else []
+    names, renamed = clean_headers([f"column_{i}" for i in range(1, len(first) + 1)] if headerless else first)
     body = text.encode("utf-8")
-    frame, bad = _parse_csv(body, names, delim, use_threads=True)
+    data_from = skip if headerless else skip + 1  # records before the first data row
+    frame, bad = _parse_csv(body, names, delim, use_threads=True, skip_rows=data_from)
     if any(num is None for num, _ in bad):
-        frame, bad = _parse_csv(body, names, delim, use_threads=False)
+        frame, bad = _parse_csv(body, names, delim, use_threads=False, skip_rows=data_from)
+    bad = [(int(n), t) for n, t in bad]  # pyarrow numbers rows from the file's first line
     bad_rows = {num for num, _ in bad}
     total = len(frame) + len(bad)
-    row_numbers = np.array([r for r in range(2, total + 2) if r not in bad_rows], dtype=np.int64)
+    first_row = data_from + 1
+    row_numbers = np.array([r for r in range(first_row, total + first_row) if r not in bad_rows], dtype=np.int64)
     return RawTable(
         frame=frame,
         row_numbers=row_numbers[: len(frame)],
         file_format="csv",
         encoding=enc,
+        encoding_detected=encoding is None and enc not in ("utf-8", "utf-16"),
         delimiter=delim,
-        bad_lines=sorted((int(n), t) for n, t in bad),
+        header_row=skip + 1,
+        headerless=headerless,
+        bad_lines=sorted(bad),
         renamed_headers=renamed,
     )
 
 
-def _parse_csv(body: bytes, names: list[str], delim: str, use_threads: bool):
+def _header_index(rows: list[list[object]], header_row: int | None) -> tuple[int, bool]:
+    """(index of the header row, or of the first data row when there is none; headerless?)."""
+    if header_row is not None:
+        if header_row < 1 or header_row > max(1, len(rows)):
+            raise CrmError("error.header_row", row=header_row, rows=len(rows))
+        return header_row - 1, False
+    found = find_header(rows)
+    return (0, True) if found is None else (found, False)
+
+
+def _read_whitespace(text: str, enc: str, detected: bool, header_row: int | None) -> RawTable:
+    """Fields separated by runs of spaces (fixed-width logs such as CDNOW's)."""
+    lines = text.splitlines()
+    rows = [line.split() for line in lines]
+    skip, headerless = _header_index(rows[:HEADER_SCAN_ROWS], header_row)
+    width = len(rows[skip]) if skip < len(rows) else 0
+    names, renamed = clean_headers([f"column_{i}" for i in range(1, width + 1)] if headerless else rows[skip])
+    start = skip if headerless else skip + 1
+    good, numbers, bad = [], [], []
+    for number, (line, cells) in enumerate(zip(lines[start:], rows[start:], strict=True), start=start + 1):
+        if not cells:
+            good.append([""] * width)
+            numbers.append(number)
+        elif len(cells) == width:
+            good.append(cells)
+            numbers.append(number)
+        else:
+            bad.append((number, line))
+    while good and not any(good[-1]):  # trailing blank lines
+        good.pop()
+        numbers.pop()
+    frame = pd.DataFrame(good, columns=names, dtype="string") if good else pd.DataFrame(columns=names, dtype="string")
+    return RawTable(
+        frame=frame,
+        row_numbers=np.array(numbers, dtype=np.int64),
+        file_format="csv",
+        encoding=enc,
+        encoding_detected=detected and enc not in ("utf-8", "utf-16"),
+        delimiter=WHITESPACE,
+        header_row=skip + 1,
+        headerless=headerless,
+        bad_lines=bad,
+        renamed_headers=renamed,
+    )
+
+
+def _parse_csv(body: bytes, names: list[str], delim: str, use_threads: bool, skip_rows: int = 1):
     bad: list[tuple[int | None, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -167,7 +326,7 @@ def _parse_csv(body: bytes, names: list[str], delim: str, use_threads: bool):
         table = pacsv.read_csv(
             io.BytesIO(body),
             read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, use_threads=use_threads, block_size=1 << 24
+                column_names=names, skip_rows=skip_rows, use_threads=use_threads, block_size=1 << 24
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim,
@@ -203,7 +362,7 @@ def _check_zip(data: bytes) -> None:
         raise CrmError("error.zip_bomb", unzipped_mb=unzipped / 2**20)
 
 
-def _read_excel(data: bytes, sheet: str | None) -> RawTable:
+def _read_excel(data: bytes, sheet: str | None, header_row: int | None) -> RawTable:
     import openpyxl  # defusedxml is installed, so openpyxl parses with entity expansion off
 
     _check_zip(data)
@@ -213,54 +372,63 @@ def _read_excel(data: bytes, sheet: str | None) -> RawTable:
         raise CrmError("error.bad_excel") from exc
     try:
         sheets = list(wb.sheetnames)
-        if sheet is not None and sheet not in sheets:
+        if sheet not in (None, "all") and sheet not in sheets:
             raise CrmError("error.no_sheet", sheet=sheet, sheets=", ".join(sheets))
-        order = [sheet] if sheet else sheets
-        for name in order:
-            rows = _sheet_rows(wb[name])
-            if rows is not None:
-                header, body = rows
-                break
-        else:
-            raise CrmError("error.no_rows")
+        order = [sheet] if sheet not in (None, "all") else sheets
+        found = [(name, rows) for name in order if (rows := _sheet_rows(wb[name], header_row)) is not None]
     except CrmError:
         raise
     except Exception as exc:
         raise CrmError("error.bad_excel") from exc
     finally:
         wb.close()
+    if not found:
+        raise CrmError("error.no_rows")
+    # Sheets that repeat the first one's header (one sheet per year or month) are one table.
+    first_key = [normalize_header(str(h or "")) for h in found[0][1][0]]
+    used = [(n, r) for n, r in found if [normalize_header(str(h or "")) for h in r[0]] == first_key]
+    header, header_number = found[0][1][0], found[0][1][2]
     names, renamed = clean_headers(header)
     width = len(names)
-    cells = [list(r[:width]) + [None] * (width - len(r)) for _, r in body]
+    cells = [list(r[:width]) + [None] * (width - len(r)) for _, (_, body, _) in used for _, r in body]
     frame = pd.DataFrame(cells, columns=names, dtype=object)
-    row_numbers = np.array([n for n, _ in body], dtype=np.int64)
+    row_numbers = np.array([n for _, (_, body, _) in used for n, _ in body], dtype=np.int64)
+    row_sheets = None
+    if len(used) > 1:
+        row_sheets = np.array([name for name, (_, body, _) in used for _ in body], dtype=object)
     return RawTable(
         frame=frame,
         row_numbers=row_numbers,
         file_format="excel",
-        sheet=name,
+        sheet=used[0][0],
         sheets=sheets,
+        sheets_used=[n for n, _ in used],
+        row_sheets=row_sheets,
+        header_row=header_number,
         renamed_headers=renamed,
     )
 
 
-def _sheet_rows(ws) -> tuple[list, list[tuple[int, tuple]]] | None:
-    """Header = the first row with at least two filled cells (title rows above it are skipped)."""
-    header, body = None, []
-    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        if header is None:
-            if sum(v not in (None, "") for v in row) >= 2:
-                header = list(row)
-                while header and header[-1] in (None, ""):
-                    header.pop()
-            continue
-        body.append((number, row))
+def _sheet_rows(ws, header_row: int | None) -> tuple[list, list[tuple[int, tuple]], int] | None:
+    """(header, numbered body rows, header's row number); None for a sheet without a table."""
+    rows = list(ws.iter_rows(values_only=True))
+    if header_row is not None:
+        if header_row < 1 or header_row > len(rows):
+            return None
+        at = header_row - 1
+    else:
+        at = find_header([list(r) for r in rows[:HEADER_SCAN_ROWS]])
+        at = 0 if at is None else at
+    if at >= len(rows) or sum(_filled(v) for v in rows[at]) < 2:
+        return None
+    header = list(rows[at])
+    while header and not _filled(header[-1]):
+        header.pop()
+    body = list(enumerate(rows[at + 1 :], start=at + 2))
     # Trailing empty rows are formatting, not data.
     while body and all(v in (None, "") for v in body[-1][1]):
         body.pop()
-    if header is None:
-        return None
-    return header, body
+    return header, body, at + 1
 
 
 # ------------------------------------------------------------------------- parquet
