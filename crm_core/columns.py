@@ -153,7 +153,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "channel": ("channel", "sales_channel", "source", "渠道", "销售渠道", "订单来源"),
     "region": ("region", "country", "province", "city", "地区", "区域", "省份", "城市", "国家"),
     "category": ("category", "product_category", "类别", "品类", "商品类别", "存货类别", "物料分组"),
-    "product": ("product", "product_name", "description", "item", "商品名称", "宝贝标题", "物料名称", "存货名称"),
+    "product": ("product", "product_name", "description", "商品名称", "宝贝标题", "物料名称", "存货名称"),
     "last_purchase": (
         "last_purchase",
         "last_purchase_date",
@@ -279,6 +279,12 @@ def detect_columns(columns: list[str], kind: str) -> dict[str, str]:
                     found[role] = hits[0]
                     break
     return found
+
+
+def is_strong_match(column: str, role: str) -> bool:
+    """True when ``column``'s header is exactly a strong alias of ``role`` (not a guess)."""
+    key = normalize_header(column)
+    return key in _KEYS.get(role, ()) and key not in _WEAK_KEYS
 
 
 def alias_candidates(columns: list[str], role: str, kind: str = TRANSACTIONS) -> list[str]:

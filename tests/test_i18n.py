@@ -25,11 +25,11 @@ def test_both_languages_have_the_same_keys_and_placeholders():
 
 def test_every_key_used_in_code_exists():
     used = set()
-    for path in [*ROOT.glob("*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("crm_core/*.py")]:
+    for path in [*ROOT.glob("*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("crm_core/**/*.py")]:
         used |= set(
             re.findall(
                 r"""["']((?:app|nav|home|data|kind|metric|format|error|note|rfm|vm|lc|cls|bullseye|col|split|drill|"""
-                r"""potential|reason|repair|role|dateorder|view)\.[a-z_.0-9]+)["']""",
+                r"""potential|reason|repair|role|dateorder|view|rule|status_class|interp|total)\.[a-z_.0-9]+)["']""",
                 path.read_text(encoding="utf-8"),
             )
         )

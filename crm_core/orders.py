@@ -1,0 +1,189 @@
+"""Lines → orders → purchases and returns: the order model of real exports.
+
+Pure functions over aligned arrays (one entry per input row) so :mod:`crm_core.ingest` can
+keep its one-reason-per-row bookkeeping. Rules in docs/data-loading.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from crm_core.layouts import status_class
+from crm_core.parse import is_missing
+
+# Roles whose value belongs to the order, not the line: an export may write them only on
+# the order's first line (Shopify), so blanks on its other lines are filled from it.
+ORDER_LEVEL = (
+    "customer_id",
+    "order_date",
+    "paid_date",
+    "status",
+    "order_total",
+    "refund_amount",
+    "refund_date",
+    "currency",
+    "store",
+    "channel",
+    "region",
+)
+
+
+def order_keys(order_ids: pd.Series, row_numbers: np.ndarray) -> pd.Series:
+    """The order of each row: its order id, or the row itself when it has none."""
+    own = pd.Series(row_numbers, index=order_ids.index).astype("string")
+    return order_ids.astype("string").fillna("row " + own)
+
+
+def carry_order_fields(frame: pd.DataFrame, keys: pd.Series, columns: list[str]) -> tuple[pd.DataFrame, int]:
+    """Blank order-level cells filled from the first filled cell of the same order.
+
+    Returns the new frame and how many lines received at least one value.
+    """
+    if not keys.duplicated().any():
+        return frame, 0
+    out = frame.copy()
+    touched = np.zeros(len(frame), dtype=bool)
+    for col in columns:
+        blank = is_missing(frame[col])
+        if not blank.any() or blank.all():
+            continue
+        first = frame[col].where(~blank).groupby(keys.to_numpy(), sort=False).transform("first")
+        fill = blank & first.notna().to_numpy()
+        if fill.any():
+            values = out[col].astype(object)
+            values[fill] = first[fill].to_numpy()
+            out[col] = values
+            touched |= fill
+    return out, int(touched.sum())
+
+
+@dataclass
+class StatusDecision:
+    """Per row: the status class that applies ("" when the file has no status column)."""
+
+    cls: np.ndarray  # purchase | refunded | closed | excluded | unknown | ""
+    unknown_values: list[str] = field(default_factory=list)
+
+
+def classify(status: pd.Series | None, vocabulary: dict[str, str], purchase_statuses: tuple[str, ...] | None):
+    """The class of every row's status; with ``purchase_statuses`` the user's list decides
+    which values count (a listed value the vocabulary calls refunded or closed keeps that meaning)."""
+    if status is None:
+        return StatusDecision(np.full(0, "", dtype=object))
+    text = status.astype("string").str.strip().fillna("")
+    values = pd.unique(text.to_numpy())
+    known = {v: status_class(v, vocabulary) for v in values}
+    if purchase_statuses is not None:
+        chosen = {str(s).strip() for s in purchase_statuses}
+        known = {
+            v: ((c if c in ("refunded", "closed") else "purchase") if v in chosen else "excluded")
+            for v, c in known.items()
+        }
+    unknown = sorted(v for v, c in known.items() if c is None and v)
+    mapping = {v: (c or ("unknown" if v else "")) for v, c in known.items()}
+    return StatusDecision(text.map(mapping).to_numpy(dtype=object), unknown)
+
+
+def status_table(status: pd.Series, keys: pd.Series, cls: np.ndarray, counted: np.ndarray) -> pd.DataFrame:
+    """Orders per status value: ``status, status_class, orders, counted`` (counted = purchases)."""
+    frame = pd.DataFrame(
+        {"status": status.astype("string").str.strip().fillna("").to_numpy(), "key": keys.to_numpy(), "cls": cls}
+    )
+    frame["counted"] = counted
+    first = frame.drop_duplicates("key")
+    out = (
+        first.groupby(["status", "cls"], sort=False)
+        .agg(orders=("key", "size"), counted=("counted", "any"))
+        .reset_index()
+        .rename(columns={"cls": "status_class"})
+        .sort_values("orders", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+    return out
+
+
+@dataclass
+class Orders:
+    """What the kept lines became: the transactions the summary reads, and the totals."""
+
+    transactions: pd.DataFrame
+    totals: dict
+
+
+def build(
+    lines: pd.DataFrame,
+    *,
+    order_level_amount: bool,
+    net_of_refunds: bool,
+    refund: pd.Series | None,
+    full_refund: np.ndarray,
+    refund_date: pd.Series | None,
+) -> Orders:
+    """Kept lines (``customer_id, order_date, amount, order_key`` + extras) → transactions.
+
+    ``order_level_amount``: ``amount`` is the order's total, written on each line or the
+    first: one row per order with its first line's fields. Otherwise each line is a row of
+    its own (negative lines are returns). ``refund`` (order-level, aligned with ``lines``)
+    and ``full_refund`` (orders refunded in full by their status) add one return row per
+    refunded order, dated by ``refund_date`` where the export has it.
+    """
+    key = lines["order_key"]
+    if order_level_amount:
+        first = ~key.duplicated()
+        rows = lines[first.to_numpy()].copy()
+    else:
+        rows = lines.copy()
+    gross_amount = rows["amount"].copy()
+    refunds = pd.Series(0.0, index=lines.index)
+    if refund is not None:
+        refunds = refund.fillna(0.0).clip(lower=0.0)
+    order_amount = lines["amount"].groupby(key.to_numpy(), sort=False).transform("first" if order_level_amount else "sum")
+    refunds = refunds.where(~(full_refund & (refunds <= 0)), order_amount.clip(lower=0.0))
+    # one refund per order: the first line's value
+    once = ~key.duplicated()
+    per_order = pd.DataFrame(
+        {
+            "customer_id": lines["customer_id"],
+            "order_key": key,
+            "refund": refunds.where(once.to_numpy(), 0.0),
+            "date": lines["order_date"],
+        }
+    )
+    if refund_date is not None:
+        per_order["date"] = refund_date.where(refund_date.notna(), lines["order_date"])
+    per_order = per_order[per_order["refund"] > 0]
+    if net_of_refunds and len(per_order):
+        # the amount column already has the refund taken off: the purchase was amount + refund
+        add = per_order.set_index("order_key")["refund"]
+        bump = rows["order_key"].map(add).fillna(0.0)
+        rows["amount"] = rows["amount"] + bump.to_numpy()
+        gross_amount = rows["amount"].copy()
+    returns = pd.DataFrame(
+        {
+            "customer_id": per_order["customer_id"].to_numpy(),
+            "order_date": per_order["date"].to_numpy(),
+            "amount": -per_order["refund"].to_numpy(),
+            "order_key": per_order["order_key"].to_numpy(),
+        }
+    )
+    out = pd.concat([rows, returns], ignore_index=True) if len(returns) else rows.reset_index(drop=True)
+    positive = gross_amount[gross_amount > 0].sum()
+    negative = -gross_amount[gross_amount < 0].sum()
+    refunded = float(per_order["refund"].sum())
+    purchases = rows.loc[gross_amount.to_numpy() > 0, "order_key"].nunique()
+    totals = {
+        "lines": len(lines),
+        "orders": int(key.nunique()),
+        "purchase_orders": int(purchases),
+        "return_orders": int(rows.loc[gross_amount.to_numpy() < 0, "order_key"].nunique()),
+        "refunded_orders": len(per_order),
+        "customers": int(lines["customer_id"].nunique()),
+        "gross_sales": float(positive),
+        "returns": float(negative),
+        "refunds": refunded,
+        "net_revenue": float(positive - negative - refunded),
+    }
+    return Orders(out, totals)
