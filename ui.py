@@ -23,6 +23,7 @@ import streamlit as st
 from crm_core import demo
 from crm_core.errors import CrmError
 from crm_core.export import to_csv_bytes
+from crm_core.groups import at_or_above, at_or_below
 from crm_core.i18n import LABELS, LANGS, fmt_date, fmt_money, fmt_number, t
 from crm_core.ingest import LoadOptions, LoadResult, load, load_frame
 from crm_core.readers import read_table
@@ -1243,7 +1244,7 @@ def walkthrough(lang: str, small: pd.DataFrame) -> None:
     if step >= 3:
         for name, col, rule in dims:
             values = frame[col].to_numpy(float)
-            high = values <= means[name] if rule == "≤" else values >= means[name]
+            high = at_or_below(values, means[name]) if rule == "≤" else at_or_above(values, means[name])
             frame[f"{name} {rule} {means[name]:,.1f}?"] = [t("rfm.high" if h else "rfm.low", lang) for h in high]
     if step >= 4:
         frame["answer"] = [answer_label(model, k, lang) for k in answers]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.errors import CrmError
+from crm_core.groups import at_or_above
 
 QUADRANTS = ("key", "key_development", "maintenance", "opportunistic")
 GROWTH_CELLS = ("loyalty", "expansion", "acquisition", "diversification")
@@ -33,8 +34,8 @@ def key_accounts(frame: pd.DataFrame, a_split: float = 5.0, s_split: float = 5.0
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise CrmError("error.account_score", column=col, row=row + 2, value=str(out[col].iloc[row]))
         out[col] = values.astype(float)
-    high_a = out["attractiveness"].to_numpy() >= a_split
-    high_s = out["strength"].to_numpy() >= s_split
+    high_a = at_or_above(out["attractiveness"].to_numpy(), a_split)
+    high_s = at_or_above(out["strength"].to_numpy(), s_split)
     out["quadrant"] = np.select(
         [high_a & high_s, high_a & ~high_s, ~high_a & high_s], QUADRANTS[:3], default=QUADRANTS[3]
     )

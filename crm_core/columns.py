@@ -132,7 +132,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "单据编码",
         "发票号",
     ),
-    "paid_date": ("paid_at", "payment_date", "date_paid", "paid_date", "付款时间", "支付时间", "订单付款时间", "付款日期"),
+    "paid_date": (
+        "paid_at",
+        "payment_date",
+        "date_paid",
+        "paid_date",
+        "付款时间",
+        "支付时间",
+        "订单付款时间",
+        "付款日期",
+    ),
     "status": (
         "status",
         "order_status",
@@ -145,7 +154,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "quantity": ("quantity", "qty", "units", "数量", "购买数量", "商品数量", "实发数量", "出库数量", "销售数量"),
     "unit_price": ("unit_price", "unitprice", "price", "单价", "含税单价", "商品单价", "销售单价"),
     "discount": ("discount", "discount_amount", "折扣", "优惠金额", "折扣金额"),
-    "order_total": ("order_total", "grand_total", "total_paid", "订单实付金额", "买家实际支付金额", "实付款", "应付金额"),
+    "order_total": (
+        "order_total",
+        "grand_total",
+        "total_paid",
+        "订单实付金额",
+        "买家实际支付金额",
+        "实付款",
+        "应付金额",
+    ),
     "refund_amount": ("refund_amount", "refunded_amount", "refunded_total", "refund", "退款金额", "退款"),
     "refund_date": ("refund_date", "refunded_at", "退款时间", "退款日期"),
     "currency": ("currency", "order_currency", "币种", "币别", "结算币别"),
@@ -288,8 +305,10 @@ def is_strong_match(column: str, role: str) -> bool:
 
 
 def alias_candidates(columns: list[str], role: str, kind: str = TRANSACTIONS) -> list[str]:
-    """Every column whose header names ``role`` (exactly or by containing an alias)."""
-    return [c for c in columns if any(normalize_header(c) == a or _contains(normalize_header(c), a) for a in _KEYS[role])]
+    """Every column whose header names ``role`` by a strong alias (exactly or contained)."""
+    strong = [a for a in _KEYS[role] if a not in _WEAK_KEYS]
+    keys = {c: normalize_header(c) for c in columns}
+    return [c for c, k in keys.items() if any(k == a or _contains(k, a) for a in strong)]
 
 
 def _contains(header: str, alias: str) -> bool:

@@ -37,7 +37,7 @@ from crm_core.columns import (
 from crm_core.errors import CrmError
 from crm_core.layouts import Layout, catalogue, detect_layout, status_vocabulary
 from crm_core.parse import is_missing, parse_amounts, parse_dates, parse_ids
-from crm_core.readers import MAX_BYTES, RawTable, read_table
+from crm_core.readers import MAX_BYTES, RawTable, normalize_header, read_table
 from crm_core.summarize import Summary, customer_table_summary, summarize_detail
 
 # Rejection reasons, in the order they are checked: a row gets the first that applies.
@@ -69,7 +69,19 @@ REPAIRS = (
 )
 MAX_CELL_CHARS = 1000
 # A row whose cell says one of these, and that has no customer of its own, is a total line.
-TOTAL_WORDS = {"合计", "总计", "小计", "本页合计", "累计", "合计金额", "total", "totals", "grandtotal", "subtotal", "sum"}
+TOTAL_WORDS = {
+    "合计",
+    "总计",
+    "小计",
+    "本页合计",
+    "累计",
+    "合计金额",
+    "total",
+    "totals",
+    "grandtotal",
+    "subtotal",
+    "sum",
+}
 CURRENCY_SYMBOLS = {"¥": "CNY", "￥": "CNY", "元": "CNY", "rmb": "CNY", "$": "USD", "€": "EUR", "£": "GBP"}
 
 
@@ -119,6 +131,8 @@ def note_text(note: Note, lang: str, escape=None) -> str:
     params = dict(note.params)
     if "order" in params and params["order"] in ("dmy", "mdy"):
         params["order"] = t(f"dateorder.{params['order']}", lang)
+    if note.key == "note.guessed":  # (role, column) pairs, the role named in the user's language
+        params["picks"] = ", ".join(f"{t('role.' + r, lang)} ← {c}" for r, c in params["picks"])
     if note.key == "rule.layout":
         layout = catalogue().get(params["layout"])
         params["layout"] = layout.name.get(lang, layout.name["en"]) if layout else params["layout"]
@@ -403,7 +417,9 @@ class _Cleaner:
             width = int(padded.str.len().mode().iloc[0])
             short = int(((~digits.str.startswith("0")) & (digits.str.len() < width)).sum())
             if short:
-                self.notes.append(Note("warning", "note.ids_lost_zeros", {"column": col, "count": short, "width": width}))
+                self.notes.append(
+                    Note("warning", "note.ids_lost_zeros", {"column": col, "count": short, "width": width})
+                )
         if len(valid) >= 20 and valid.is_unique and "order_id" not in self.mapping:
             self.notes.append(Note("warning", "note.ids_unique_per_row", {"column": col, "count": len(valid)}))
 
@@ -561,7 +577,9 @@ class _Cleaner:
             qty = self._amounts("quantity", "bad_amount")
             price = self._amounts("unit_price", "bad_amount")
             amount = qty * price
-            self.rules.append(Note("info", "rule.amount_qty_price", {"quantity": m["quantity"], "price": m["unit_price"]}))
+            self.rules.append(
+                Note("info", "rule.amount_qty_price", {"quantity": m["quantity"], "price": m["unit_price"]})
+            )
         if "discount" in m and "order_total" not in m:
             discount = self._optional_amount("discount")
             amount = amount - discount.fillna(0.0).abs()
@@ -593,12 +611,17 @@ class _Cleaner:
         closed = cls == "closed"
         if paid_res is not None:
             paid = ~is_missing(self.frame[m["paid_date"]])
+            if self.options.purchase_statuses is not None:
+                paid |= cls != ""  # the user's status list decides where there is a status
+            else:
+                self.rules.append(Note("info", "rule.paid_only", {"column": m["paid_date"]}))
             self._reject(~paid, "not_paid", m["paid_date"])
-            self.rules.append(Note("info", "rule.paid_only", {"column": m["paid_date"]}))
         else:
             self._reject(closed, "status_excluded", m.get("status", ""))
         if decision is not None:
-            self.statuses = order_model.status_table(self.frame[m["status"]][before], keys[before], cls[before], self.ok[before])
+            self.statuses = order_model.status_table(
+                self.frame[m["status"]][before], keys[before], cls[before], self.ok[before]
+            )
             counted = self.statuses[self.statuses["counted"]]["status"].tolist()
             self.rules.append(Note("info", "rule.statuses", {"column": m["status"], "statuses": ", ".join(counted)}))
             if decision.unknown_values:
@@ -631,7 +654,11 @@ class _Cleaner:
                 self.currency = str(counts.index[0])
                 if len(counts) > 1:
                     self.notes.append(
-                        Note("warning", "note.mixed_currency", {"column": m["currency"], "currencies": ", ".join(counts.index[:5])})
+                        Note(
+                            "warning",
+                            "note.mixed_currency",
+                            {"column": m["currency"], "currencies": ", ".join(counts.index[:5])},
+                        )
                     )
                 return
         role = next((r for r in ("amount", "order_total", "unit_price") if r in m), None)
@@ -654,21 +681,22 @@ class _Cleaner:
             key = "rule.refunds_net" if layout is not None and layout.amount_net_of_refunds else "rule.refunds"
             self.rules.append(Note("info", key, {"column": m["refund_amount"]}))
         used = m.get("amount") or m.get("order_total")
-        others = [
-            c
-            for role in ("amount", "order_total")
-            for c in alias_candidates(list(self.frame.columns), role)
-            if c not in m.values()
-        ]
-        others = list(dict.fromkeys(others))
+        layout, columns = self.found.layout, list(self.frame.columns)
+        if layout is not None:  # the layout knows its export's other amounts
+            keys = {normalize_header(a) for a in layout.alternatives}
+            others = [c for c in columns if normalize_header(c) in keys]
+        else:
+            others = [c for role in ("amount", "order_total") for c in alias_candidates(columns, role)]
+        others = [c for c in dict.fromkeys(others) if c not in m.values()]
         if used and others:
-            self.notes.append(Note("warning", "note.amount_candidates", {"used": used, "others": ", ".join(others[:5])}))
+            self.notes.append(
+                Note("warning", "note.amount_candidates", {"used": used, "others": ", ".join(others[:5])})
+            )
         if "amount" in m and re.search(r"price|单价|价格", m["amount"], re.IGNORECASE):
             self.notes.append(Note("warning", "note.amount_is_price", {"column": m["amount"]}))
-        if self.found.guessed:
-            picks = ", ".join(f"{r} ← {m[r]}" for r in self.found.guessed if r in m)
-            if picks:
-                self.notes.append(Note("warning", "note.guessed", {"picks": picks}))
+        picks = [(r, m[r]) for r in self.found.guessed if r in m]
+        if picks:
+            self.notes.append(Note("warning", "note.guessed", {"picks": picks}))
 
     # -- customer tables
     def customer_rows(self) -> tuple[pd.DataFrame, dt.date | None]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crm_core.groups import at_or_above
+
 CELLS = (1, 2, 3, 4)
 STAGES = ("exploration", "growth", "maturity", "decline")
 TIERS = ("key", "potential", "regular")
@@ -49,8 +51,8 @@ def current_value(
 
 def cell_codes(current: np.ndarray, potential: np.ndarray, v_line: float, p_line: float) -> np.ndarray:
     """Grid cell 1–4 per customer."""
-    high_v = current >= v_line
-    high_p = potential >= p_line
+    high_v = at_or_above(current, v_line)
+    high_p = at_or_above(potential, p_line)
     return (1 + high_p.astype(int) + 2 * high_v.astype(int)).astype(np.intp)
 
 

@@ -140,7 +140,9 @@ def build(
     refunds = pd.Series(0.0, index=lines.index)
     if refund is not None:
         refunds = refund.fillna(0.0).clip(lower=0.0)
-    order_amount = lines["amount"].groupby(key.to_numpy(), sort=False).transform("first" if order_level_amount else "sum")
+    order_amount = (
+        lines["amount"].groupby(key.to_numpy(), sort=False).transform("first" if order_level_amount else "sum")
+    )
     refunds = refunds.where(~(full_refund & (refunds <= 0)), order_amount.clip(lower=0.0))
     # one refund per order: the first line's value
     once = ~key.duplicated()
@@ -169,9 +171,11 @@ def build(
             "order_key": per_order["order_key"].to_numpy(),
         }
     )
+    if "order_id" in lines:
+        returns["order_id"] = returns["order_key"]
     out = pd.concat([rows, returns], ignore_index=True) if len(returns) else rows.reset_index(drop=True)
     positive = gross_amount[gross_amount > 0].sum()
-    negative = -gross_amount[gross_amount < 0].sum()
+    negative = -gross_amount[gross_amount < 0].sum() + 0.0  # + 0.0: no "-0.0" in the report
     refunded = float(per_order["refund"].sum())
     purchases = rows.loc[gross_amount.to_numpy() > 0, "order_key"].nunique()
     totals = {

@@ -33,11 +33,50 @@ TEXT_ENCODINGS = ("utf-8", "gb18030")
 ENCODINGS = ("utf-8", "gb18030", "big5", "cp1252", "latin-1", "utf-16")
 # Single-byte Western code pages a detector confuses on short text: read as cp1252 (a superset
 # of Latin-1's printable range), falling back to Latin-1, which decodes every byte.
-_LATIN_FAMILY = {"cp1250", "cp1252", "cp437", "cp850", "cp775", "cp852", "cp858", "cp1257", "hp_roman8",
-                 "iso8859_1", "latin_1", "iso8859_2", "iso8859_4", "iso8859_10", "iso8859_13", "iso8859_15",
-                 "mac_roman", "mac_latin2", "mac_iceland", "mac_turkish", "cp1254", "iso8859_9", "ascii"}
-_CJK_FAMILY = {"gb18030", "gb2312", "gbk", "hz", "big5", "big5hkscs", "cp950", "cp949", "euc_kr", "johab",
-               "euc_jp", "euc_jis_2004", "euc_jisx0213", "shift_jis", "shift_jis_2004", "cp932", "iso2022_jp"}
+_LATIN_FAMILY = {
+    "cp1250",
+    "cp1252",
+    "cp437",
+    "cp850",
+    "cp775",
+    "cp852",
+    "cp858",
+    "cp1257",
+    "hp_roman8",
+    "iso8859_1",
+    "latin_1",
+    "iso8859_2",
+    "iso8859_4",
+    "iso8859_10",
+    "iso8859_13",
+    "iso8859_15",
+    "mac_roman",
+    "mac_latin2",
+    "mac_iceland",
+    "mac_turkish",
+    "cp1254",
+    "iso8859_9",
+    "ascii",
+}
+_CJK_FAMILY = {
+    "gb18030",
+    "gb2312",
+    "gbk",
+    "hz",
+    "big5",
+    "big5hkscs",
+    "cp950",
+    "cp949",
+    "euc_kr",
+    "johab",
+    "euc_jp",
+    "euc_jis_2004",
+    "euc_jisx0213",
+    "shift_jis",
+    "shift_jis_2004",
+    "cp932",
+    "iso2022_jp",
+}
 HEADER_SCAN_ROWS = 30
 
 

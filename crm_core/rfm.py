@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.errors import CrmError
+from crm_core.groups import at_or_above, at_or_below
 from crm_core.segments import UNASSIGNED, Scheme, assign, builtin, compile_scheme
 
 DIMS = ("r", "f", "m")
@@ -177,12 +178,12 @@ def flags(prep: Prepared, split: dict[str, float], on_scores: bool = False) -> n
     """n×3 bool: high R (recency at or below its split), high F, high M (at or above)."""
     src = prep.scores.astype(float) if on_scores else prep.values
     if on_scores:  # scores are already oriented: a higher R score is better
-        return np.column_stack([src[:, i] >= split[d] for i, d in enumerate(DIMS)])
+        return np.column_stack([at_or_above(src[:, i], split[d]) for i, d in enumerate(DIMS)])
     return np.column_stack(
         [
-            src[:, 0] <= split["r"],
-            src[:, 1] >= split["f"],
-            src[:, 2] >= split["m"],
+            at_or_below(src[:, 0], split["r"]),
+            at_or_above(src[:, 1], split["f"]),
+            at_or_above(src[:, 2], split["m"]),
         ]
     )
 
@@ -281,7 +282,8 @@ def explain(prep: Prepared, index: int, split: dict[str, float], params: RfmPara
     on_scores = params.split_method == "score_mean"
     for i, d in enumerate(DIMS):
         value = float(prep.scores[index, i] if on_scores else prep.values[index, i])
-        high = value >= split[d] if (on_scores or d != "r") else value <= split[d]
+        rule = at_or_above if (on_scores or d != "r") else at_or_below
+        high = bool(rule(np.array([value]), split[d])[0])
         rows.append(
             {
                 "dim": d,

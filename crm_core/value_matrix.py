@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.errors import CrmError
+from crm_core.groups import at_or_above
 
 TYPES = ("premium", "spender", "frequent", "uncertain")
 SPLIT_METHODS = ("mean", "median", "percentile", "value")
@@ -41,8 +42,8 @@ class Split:
 
 def type_codes(frequency: np.ndarray, avg_spend: np.ndarray, f_line: float, s_line: float) -> np.ndarray:
     """Index into TYPES per customer (on the line counts as high)."""
-    high_f = frequency >= f_line
-    high_s = avg_spend >= s_line
+    high_f = at_or_above(frequency, f_line)
+    high_s = at_or_above(avg_spend, s_line)
     return np.select([high_f & high_s, ~high_f & high_s, high_f & ~high_s], [0, 1, 2], default=3).astype(np.intp)
 
 

@@ -37,6 +37,7 @@ class Layout:
     guest_ids: tuple[str, ...] = ()  # id values that mean "no customer" (WooCommerce's 0)
     lowercase_ids: bool = False  # e-mail addresses as customer ids
     amount_net_of_refunds: bool = False  # the amount column already has the refund taken off
+    alternatives: tuple[str, ...] = ()  # other amount columns of the export, named in the report
     notes: dict[str, str] = field(default_factory=dict)  # what the layout implies, per language
 
     def matches(self, columns: list[str]) -> bool:
@@ -106,6 +107,7 @@ def _layout(data: dict) -> Layout:
         lowercase_ids=bool(data.get("ids", {}).get("lowercase", False)),
         notes=dict(data.get("notes", {})),
         amount_net_of_refunds=bool(data.get("amount_net_of_refunds", False)),
+        alternatives=tuple(data.get("alternatives", ())),
     )
 
 
