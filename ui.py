@@ -25,7 +25,8 @@ from crm_core.errors import CrmError
 from crm_core.export import to_csv_bytes
 from crm_core.groups import at_or_above, at_or_below
 from crm_core.i18n import LABELS, LANGS, fmt_date, fmt_money, fmt_number, t
-from crm_core.ingest import LoadOptions, LoadResult, load, load_frame
+from crm_core.ingest import LoadOptions, LoadResult, load, load_frame, note_text
+from crm_core.layouts import catalogue
 from crm_core.readers import read_table
 
 log = logging.getLogger("crm_value_lab")
@@ -135,9 +136,9 @@ def _cached_load(data: bytes, filename: str, options: LoadOptions) -> LoadResult
 
 
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
-def file_columns(data: bytes, filename: str, encoding: str | None, sheet: str | None):
+def file_columns(data: bytes, filename: str, encoding: str | None, sheet: str | None, header_row: int | None = None):
     """Columns and sheets of an upload, for the mapping form (even when loading fails)."""
-    raw = read_table(data, filename, encoding=encoding, sheet=sheet)
+    raw = read_table(data, filename, encoding=encoding, sheet=sheet, header_row=header_row)
     return list(raw.frame.columns), raw.sheets
 
 
@@ -181,8 +182,20 @@ def say(lang: str, key: str, **params: object) -> str:
     return t(key, lang, **{k: md_escape(v) if isinstance(v, str) else v for k, v in params.items()})
 
 
+CURRENCY_SIGNS = {"CNY": "¥", "RMB": "¥", "人民币": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "CAD": "CA$"}
+
+
+def currency_sign(code: str | None) -> str:
+    """The sign money is shown with: the data's currency (¥ when the data does not say)."""
+    if not code:
+        return "¥"
+    return CURRENCY_SIGNS.get(code.upper(), CURRENCY_SIGNS.get(code, f"{code} "))
+
+
 def money(value: float, lang: str) -> str:
-    return fmt_money(value, lang)
+    ds = st.session_state.get("dataset")
+    code = ds.result.report.currency if ds is not None else None
+    return fmt_money(value, lang, currency_sign(code))
 
 
 def number(value: float, lang: str) -> str:
@@ -233,7 +246,8 @@ def render_report(lang: str) -> None:
         + " · "
         + t("data.mapping.picked", lang, picks=picks)
     )
-    show_notes(r.notes, lang)
+    # for transactions the warnings stand in the interpretation above, next to what they question
+    show_notes([n for n in r.notes if r.kind != "transactions" or n.level != "warning"], lang)
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('data.report.reasons', lang)}**")
@@ -327,10 +341,60 @@ def table(frame: pd.DataFrame, lang: str) -> None:
 
 def show_notes(notes, lang: str) -> None:
     for note in notes:
-        params = dict(note.params)
-        if "order" in params:
-            params["order"] = t(f"dateorder.{params['order']}", lang)
-        (st.warning if note.level == "warning" else st.info)(say(lang, note.key, **params))
+        (st.warning if note.level == "warning" else st.info)(note_text(note, lang, escape=md_escape))
+
+
+TOTAL_ROWS = ("lines", "orders", "purchase_orders", "return_orders", "refunded_orders", "customers")
+TOTAL_MONEY = ("gross_sales", "returns", "refunds", "net_revenue")
+
+
+def render_interpretation(lang: str) -> None:
+    """How the file was read, before any figure uses it: layout, columns with samples, the
+    rules applied, the totals they imply, orders per status, and the guesses to check."""
+    r = dataset().result.report
+    if r.kind != "transactions":
+        return
+    st.subheader(t("interp.title", lang))
+    layout = catalogue().get(r.layout) if r.layout else None
+    if layout is not None:
+        st.success(t("interp.recognised", lang, layout=md_escape(layout.name[lang])))
+        st.caption(md_escape(layout.notes[lang]))
+    else:
+        st.info(t("interp.generic", lang))
+    roles = pd.DataFrame(
+        [(t(f"role.{role}", lang), col, " · ".join(r.samples.get(role, []))) for role, col in r.mapping.items()],
+        columns=[t("interp.role", lang), t("interp.column", lang), t("interp.samples", lang)],
+    )
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{t('interp.roles', lang)}**")
+        st.dataframe(roles, hide_index=True)
+        st.markdown(f"**{t('interp.rules', lang)}**")
+        st.markdown("\n".join(f"- {note_text(n, lang, escape=md_escape)}" for n in r.rules))
+    with right:
+        st.markdown(f"**{t('interp.totals', lang)}**")
+        rows = [(t("total.rows_read", lang), number(r.rows_read, lang))]
+        rows += [(t(f"total.{k}", lang), number(r.totals[k], lang)) for k in TOTAL_ROWS if k in r.totals]
+        rows += [(t(f"total.{k}", lang), money(r.totals[k], lang)) for k in TOTAL_MONEY if k in r.totals]
+        if r.currency:
+            rows.append((t("total.currency", lang), r.currency))
+        st.dataframe(pd.DataFrame(rows, columns=[t("interp.figure", lang), t("interp.value", lang)]), hide_index=True)
+        if r.statuses is not None:
+            st.markdown(f"**{t('interp.statuses', lang)}**")
+            table_ = r.statuses.assign(
+                status_class=[t(f"status_class.{c}", lang) for c in r.statuses["status_class"]]
+            ).rename(
+                columns={
+                    "status": t("interp.status", lang),
+                    "status_class": t("interp.class", lang),
+                    "orders": t("interp.orders", lang),
+                    "counted": t("interp.counted", lang),
+                }
+            )
+            st.dataframe(table_, hide_index=True)
+    for note in r.notes:
+        if note.level == "warning":
+            st.warning(note_text(note, lang, escape=md_escape))
 
 
 def rejected_for_display(rejected: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -13,27 +13,52 @@ from pathlib import Path
 
 from crm_core.errors import CrmError
 from crm_core.i18n import t
-from crm_core.ingest import LoadOptions, LoadResult, load
+from crm_core.ingest import LoadOptions, LoadResult, load, note_text
+from crm_core.layouts import catalogue
 
 EXIT_BAD_INPUT = 2
+# role → CLI flag (--FLAG-col); the first four are the original ones.
+COLUMN_FLAGS = (
+    ("customer_id", "customer"),
+    ("order_date", "date"),
+    ("amount", "amount"),
+    ("order_id", "order"),
+    ("quantity", "quantity"),
+    ("unit_price", "price"),
+    ("status", "status"),
+    ("paid_date", "paid"),
+    ("order_total", "total"),
+    ("refund_amount", "refund"),
+    ("currency", "currency"),
+)
 
 
 def _input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", type=Path, help="CSV/TSV, Excel .xlsx or Parquet file")
     p.add_argument("--as-of", type=dt.date.fromisoformat, help="analysis date YYYY-MM-DD")
     p.add_argument("--kind", choices=["auto", "transactions", "customers"], default="auto")
-    for role, flag in (
-        ("customer_id", "customer"),
-        ("order_date", "date"),
-        ("amount", "amount"),
-        ("order_id", "order"),
-    ):
-        p.add_argument(f"--{flag}-col", dest=role, help=f"column holding the {role}")
+    for role, flag in COLUMN_FLAGS:
+        p.add_argument(f"--{flag}-col", dest=role, help=f"column holding the {role.replace('_', ' ')}")
+    p.add_argument(
+        "--layout",
+        default="auto",
+        help="export layout: auto (recognise from the header), none (generic headers) or one of: "
+        + ", ".join(catalogue()),
+    )
+    p.add_argument(
+        "--purchase-statuses",
+        type=lambda s: tuple(v.strip() for v in s.split(",") if v.strip()),
+        help="comma-separated status values that count as purchases (default: the status vocabulary)",
+    )
     p.add_argument("--decimal", choices=[".", ","], default=".")
     p.add_argument("--date-order", choices=["auto", "dmy", "mdy"], default="auto")
-    p.add_argument("--keep-duplicates", action="store_true")
-    p.add_argument("--encoding", help="text encoding (default: UTF-8, then GB18030)")
-    p.add_argument("--sheet", help="Excel sheet name")
+    dups = p.add_mutually_exclusive_group()
+    dups.add_argument("--keep-duplicates", action="store_const", const=True, dest="keep_duplicates")
+    dups.add_argument("--drop-duplicates", action="store_const", const=False, dest="keep_duplicates")
+    p.add_argument("--encoding", help="text encoding, e.g. gb18030, big5, cp1252 (default: detected)")
+    p.add_argument("--sheet", help="Excel sheet name, or 'all' (default: sheets sharing the first header)")
+    p.add_argument("--header-row", type=int, help="file row of the header (default: found below title rows)")
+    p.add_argument("--currency", help="currency of the amounts, e.g. CNY (default: from the data)")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of messages")
 
 
@@ -59,7 +84,7 @@ def _write(frame, out: Path) -> None:
 
 
 def _load(args: argparse.Namespace) -> LoadResult:
-    columns = {r: getattr(args, r) for r in ("customer_id", "order_date", "amount", "order_id") if getattr(args, r)}
+    columns = {r: getattr(args, r) for r, _ in COLUMN_FLAGS if getattr(args, r)}
     options = LoadOptions(
         kind=args.kind,
         as_of=args.as_of,
@@ -68,6 +93,10 @@ def _load(args: argparse.Namespace) -> LoadResult:
         keep_duplicates=args.keep_duplicates,
         encoding=args.encoding,
         sheet=args.sheet,
+        header_row=args.header_row,
+        layout=args.layout,
+        purchase_statuses=args.purchase_statuses,
+        currency=args.currency,
     ).with_columns(columns)
     data = _read(args.input)
     return load(data, args.input.name, options)
@@ -169,11 +198,24 @@ def _bullseye(args: argparse.Namespace) -> int:
     return 0
 
 
-def report_dict(result: LoadResult) -> dict:
-    """The load report as plain JSON-able data."""
+def report_dict(result: LoadResult, lang: str = "en") -> dict:
+    """The load report as plain JSON-able data, with the interpretation in ``lang``."""
     r, s = result.report, result.summary
+    layout = catalogue().get(r.layout) if r.layout else None
     return {
         "kind": r.kind,
+        "layout": r.layout,
+        "layout_name": layout.name[lang] if layout else None,
+        "roles": {
+            role: {"column": col, "label": t(f"role.{role}", lang), "samples": r.samples.get(role, [])}
+            for role, col in r.mapping.items()
+        },
+        "rules": [note_text(n, lang) for n in r.rules],
+        "warnings": [note_text(n, lang) for n in r.notes if n.level == "warning"],
+        "totals": {k: round(v, 2) if isinstance(v, float) else v for k, v in r.totals.items()},
+        "orders_left_out": r.excluded,
+        "statuses": [] if r.statuses is None else r.statuses.to_dict("records"),
+        "currency": r.currency,
         "rows_read": r.rows_read,
         "rows_kept": r.rows_kept,
         "rows_rejected": r.rows_rejected,
@@ -187,6 +229,11 @@ def report_dict(result: LoadResult) -> dict:
         "revenue_customers": round(s.revenue_customers, 2),
         "notes": [n.key for n in r.notes],
     }
+
+
+def _plain(value: object) -> object:
+    """numpy scalars in the JSON output as plain numbers."""
+    return value.item() if hasattr(value, "item") else str(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,7 +306,7 @@ def _run(args: argparse.Namespace) -> int:
         return _summarize_on_engine(args)
     result = _load(args)
     if args.command == "validate":
-        print(json.dumps(report_dict(result), ensure_ascii=False, indent=2))
+        print(json.dumps(report_dict(result, args.lang), ensure_ascii=False, indent=2, default=_plain))
         return 0
     steps = {"rfm": _rfm, "value-matrix": _value_matrix, "lifecycle": _lifecycle}
     customers = steps[args.command](result, args) if args.command in steps else result.customers

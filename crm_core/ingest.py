@@ -611,10 +611,8 @@ class _Cleaner:
         closed = cls == "closed"
         if paid_res is not None:
             paid = ~is_missing(self.frame[m["paid_date"]])
-            if self.options.purchase_statuses is not None:
-                paid |= cls != ""  # the user's status list decides where there is a status
-            else:
-                self.rules.append(Note("info", "rule.paid_only", {"column": m["paid_date"]}))
+            paid |= cls == "chosen"  # statuses the user added count without a payment date
+            self.rules.append(Note("info", "rule.paid_only", {"column": m["paid_date"]}))
             self._reject(~paid, "not_paid", m["paid_date"])
         else:
             self._reject(closed, "status_excluded", m.get("status", ""))

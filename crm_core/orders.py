@@ -64,7 +64,7 @@ def carry_order_fields(frame: pd.DataFrame, keys: pd.Series, columns: list[str])
 class StatusDecision:
     """Per row: the status class that applies ("" when the file has no status column)."""
 
-    cls: np.ndarray  # purchase | refunded | closed | excluded | unknown | ""
+    cls: np.ndarray  # purchase | refunded | closed | excluded | chosen | unknown | ""
     unknown_values: list[str] = field(default_factory=list)
 
 
@@ -77,9 +77,12 @@ def classify(status: pd.Series | None, vocabulary: dict[str, str], purchase_stat
     values = pd.unique(text.to_numpy())
     known = {v: status_class(v, vocabulary) for v in values}
     if purchase_statuses is not None:
+        # A chosen value keeps its meaning when it has one (refunded, closed: refunded if paid);
+        # a value the vocabulary excludes or does not know becomes "chosen": a purchase even
+        # without a payment date, because the user says so.
         chosen = {str(s).strip() for s in purchase_statuses}
         known = {
-            v: ((c if c in ("refunded", "closed") else "purchase") if v in chosen else "excluded")
+            v: ((c if c in ("purchase", "refunded", "closed") else "chosen") if v in chosen else "excluded")
             for v, c in known.items()
         }
     unknown = sorted(v for v, c in known.items() if c is None and v)

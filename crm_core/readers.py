@@ -174,7 +174,7 @@ def clean_headers(raw: list[object]) -> tuple[list[str], dict[str, str]]:
             name, n = f"{base} ({n})", n + 1
         seen.add(name)
         names.append(name)
-        if name != original:
+        if name != original.strip():  # spaces around a header (Taobao writes some) are no news
             renamed[name] = original
     return names, renamed
 

@@ -10,7 +10,9 @@ from crm_core import demo
 from crm_core.columns import KINDS, ROLES
 from crm_core.errors import CrmError
 from crm_core.i18n import t
-from crm_core.ingest import LoadOptions, resolve_mapping
+from crm_core.ingest import LoadOptions, interpret
+from crm_core.layouts import catalogue
+from crm_core.readers import ENCODINGS
 
 lang = ui.setup("nav.data")
 st.markdown(t("data.intro", lang))
@@ -38,81 +40,134 @@ if uploaded is not None and uploaded.file_id != st.session_state.get("upload_id"
     st.session_state.upload_file = (uploaded.name, uploaded.getvalue())
     use(ui.try_load(lang, ui.load_dataset, "file", uploaded.name, uploaded.getvalue(), LoadOptions()))
 
-if "upload_file" in st.session_state:
-    name, data = st.session_state.upload_file
-    uid = st.session_state.upload_id
-    with st.expander(t("data.options", lang) + f" · {ui.md_escape(name)}", expanded=True):
-        c1, c2, c3 = st.columns(3)
-        kind = c1.selectbox(
-            t("data.kind", lang),
-            ["auto", *KINDS],
-            key=f"kind_{uid}",
-            format_func=lambda k: t("data.kind.auto" if k == "auto" else f"kind.{k}", lang),
+ROLE_COLUMNS = 4  # mapping pickers per row
+
+
+def options_form(name: str, data: bytes, uid: str) -> LoadOptions | None:
+    """Every reading choice for the uploaded file; returns new options when applied."""
+    report = ui.dataset().result.report if ui.dataset().source == "file" else None
+    c1, c2, c3, c4 = st.columns(4)
+    kind = c1.selectbox(
+        t("data.kind", lang),
+        ["auto", *KINDS],
+        key=f"kind_{uid}",
+        format_func=lambda k: t("data.kind.auto" if k == "auto" else f"kind.{k}", lang),
+    )
+    encoding = c2.selectbox(
+        t("data.encoding", lang),
+        [None, *ENCODINGS],
+        key=f"enc_{uid}",
+        format_func=lambda e: e or t("data.encoding.auto", lang),
+    )
+    layouts = catalogue()
+    layout = c3.selectbox(
+        t("data.layout", lang),
+        ["auto", "none", *layouts],
+        key=f"layout_{uid}",
+        format_func=lambda k: t(f"data.layout.{k}", lang) if k in ("auto", "none") else layouts[k].name[lang],
+    )
+    header_row = c4.number_input(
+        t("data.header_row", lang),
+        min_value=0,
+        max_value=30,
+        value=0,
+        step=1,
+        key=f"header_{uid}",
+        help=t("data.header_row.auto", lang) + " = 0",
+    )
+    header_row = int(header_row) or None
+    try:
+        columns, sheets = ui.file_columns(data, name, encoding, None, header_row)
+    except CrmError:
+        columns, sheets = [], []
+    sheet = None
+    if len(sheets) > 1:
+        sheet = st.selectbox(
+            t("data.sheet", lang),
+            [None, *sheets],
+            key=f"sheet_{uid}",
+            format_func=lambda s: t("data.sheet.all", lang) if s is None else s,
         )
-        encoding = c2.selectbox(
-            t("data.encoding", lang),
-            [None, "utf-8", "gb18030", "big5", "utf-16"],
-            key=f"enc_{uid}",
-            format_func=lambda e: e or t("data.encoding.auto", lang),
-        )
-        try:
-            columns, sheets = ui.file_columns(data, name, encoding, None)
-        except CrmError:
-            columns, sheets = [], []
-        sheet = c3.selectbox(t("data.sheet", lang), sheets, key=f"sheet_{uid}") if len(sheets) > 1 else None
         if sheet:
-            columns, _ = ui.file_columns(data, name, encoding, sheet)
-        probe = LoadOptions(kind=kind)
-        try:
-            kind_used, detected = resolve_mapping(columns, probe)
-        except CrmError:
-            kind_used, detected = (kind if kind != "auto" else "transactions"), {}
-        st.markdown(f"**{t('data.mapping', lang)}** · {t('data.mapping.help', lang)}")
-        choices = ["", *columns]
-        mapping = {}
-        role_cols = st.columns(len(ROLES[kind_used]))
-        for rc, role in zip(role_cols, ROLES[kind_used], strict=True):
+            columns, _ = ui.file_columns(data, name, encoding, sheet, header_row)
+    try:
+        found = interpret(columns, LoadOptions(kind=kind, layout=layout))
+        kind_used, detected = found.kind, found.mapping
+    except CrmError:
+        kind_used, detected = (kind if kind != "auto" else "transactions"), {}
+    st.markdown(f"**{t('data.mapping', lang)}** · {t('data.mapping.help', lang)}")
+    choices = ["", *columns]
+    mapping = {}
+    roles = ROLES[kind_used]
+    for start in range(0, len(roles), ROLE_COLUMNS):
+        cells = st.columns(ROLE_COLUMNS)
+        for rc, role in zip(cells, roles[start : start + ROLE_COLUMNS], strict=False):
             picked = detected.get(role, "")
             mapping[role] = rc.selectbox(
                 t(f"role.{role}", lang),
                 choices,
-                index=choices.index(picked),
-                key=f"map_{uid}_{kind_used}_{role}",
+                index=choices.index(picked) if picked in choices else 0,
+                key=f"map_{uid}_{kind_used}_{layout}_{role}",
                 format_func=lambda c: c or t("data.mapping.none", lang),
             )
-        c1, c2, c3 = st.columns(3)
-        decimal = c1.radio(
-            t("data.decimal", lang),
-            [".", ","],
-            key=f"dec_{uid}",
-            format_func=lambda d: t("data.decimal.point" if d == "." else "data.decimal.comma", lang),
+    statuses = None
+    if report is not None and report.statuses is not None and len(report.statuses):
+        values = report.statuses["status"].tolist()
+        counted = report.statuses.loc[report.statuses["counted"], "status"].tolist()
+        picked = st.multiselect(t("data.statuses", lang), values, default=counted, key=f"statuses_{uid}")
+        statuses = tuple(picked) if set(picked) != set(counted) else None
+    c1, c2, c3, c4 = st.columns(4)
+    decimal = c1.radio(
+        t("data.decimal", lang),
+        [".", ","],
+        key=f"dec_{uid}",
+        format_func=lambda d: t("data.decimal.point" if d == "." else "data.decimal.comma", lang),
+    )
+    order = c2.radio(
+        t("data.date_order", lang),
+        ["auto", "dmy", "mdy"],
+        key=f"order_{uid}",
+        format_func=lambda o: t(f"data.date_order.{o}", lang),
+    )
+    dups = c3.radio(
+        t("data.duplicates", lang),
+        ["auto", "keep", "drop"],
+        key=f"dups_{uid}",
+        format_func=lambda d: t(f"data.duplicates.{d}", lang),
+    )
+    currency = c4.text_input(t("data.currency", lang), key=f"cur_{uid}", placeholder=t("data.currency.auto", lang))
+    set_as_of = c4.checkbox(t("data.set_as_of", lang), key=f"asof_on_{uid}")
+    as_of = (
+        c4.date_input(
+            t("data.as_of", lang), value=ui.dataset().result.report.as_of or dt.date.today(), key=f"asof_{uid}"
         )
-        order = c2.radio(
-            t("data.date_order", lang),
-            ["auto", "dmy", "mdy"],
-            key=f"order_{uid}",
-            format_func=lambda o: t(f"data.date_order.{o}", lang),
-        )
-        keep_dups = c3.checkbox(t("data.keep_duplicates", lang), key=f"dups_{uid}")
-        set_as_of = c3.checkbox(t("data.set_as_of", lang), key=f"asof_on_{uid}")
-        as_of = (
-            c3.date_input(
-                t("data.as_of", lang), value=ui.dataset().result.report.as_of or dt.date.today(), key=f"asof_{uid}"
-            )
-            if set_as_of
-            else None
-        )
-        if st.button(t("data.apply", lang), type="primary", key=f"apply_{uid}"):
-            options = LoadOptions(
-                kind=kind_used,
-                as_of=as_of,
-                decimal=decimal,
-                date_order=order,
-                keep_duplicates=keep_dups,
-                encoding=encoding,
-                sheet=sheet,
-            )
-            options = options.with_columns(mapping)
+        if set_as_of
+        else None
+    )
+    if not st.button(t("data.apply", lang), type="primary", key=f"apply_{uid}"):
+        return None
+    options = LoadOptions(
+        kind=kind_used,
+        as_of=as_of,
+        decimal=decimal,
+        date_order=order,
+        keep_duplicates={"auto": None, "keep": True, "drop": False}[dups],
+        encoding=encoding,
+        sheet=sheet,
+        header_row=header_row,
+        layout=layout,
+        purchase_statuses=statuses,
+        currency=currency.strip().upper() or None,
+    )
+    return options.with_columns(mapping)
+
+
+if "upload_file" in st.session_state:
+    name, data = st.session_state.upload_file
+    uid = st.session_state.upload_id
+    with st.expander(t("data.options", lang) + f" · {ui.md_escape(name)}", expanded=True):
+        options = options_form(name, data, uid)
+        if options is not None:
             use(ui.try_load(lang, ui.load_dataset, "file", name, data, options))
 
 with st.expander(t("data.typed.title", lang)):
@@ -123,4 +178,5 @@ with st.expander(t("data.typed.title", lang)):
     if st.button(t("data.typed.use", lang), key="use_typed"):
         use(ui.try_load(lang, ui.load_typed, edited))
 
+ui.render_interpretation(lang)
 ui.render_report(lang)

@@ -120,9 +120,9 @@ def test_unknown_headers_can_be_mapped_by_hand():
     at = ok(start("en").switch_page("pages/data.py").run())
     at = ok(upload(at, "odd.csv", b"who,when,paid\n1,2024-01-01,5\n2,2024-01-02,7\n"))
     assert any("No column found for" in e.value for e in at.error)
-    at.selectbox(key=f"map_{at.session_state.upload_id}_transactions_customer_id").set_value("who")
-    at.selectbox(key=f"map_{at.session_state.upload_id}_transactions_order_date").set_value("when")
-    at.selectbox(key=f"map_{at.session_state.upload_id}_transactions_amount").set_value("paid")
+    at.selectbox(key=f"map_{at.session_state.upload_id}_transactions_auto_customer_id").set_value("who")
+    at.selectbox(key=f"map_{at.session_state.upload_id}_transactions_auto_order_date").set_value("when")
+    at.selectbox(key=f"map_{at.session_state.upload_id}_transactions_auto_amount").set_value("paid")
     at = ok(at.button(key=f"apply_{at.session_state.upload_id}").click().run())
     assert metrics(at)["Customers"] == "2"
 

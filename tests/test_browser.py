@@ -259,3 +259,32 @@ def test_walkthrough_and_key_accounts_in_chinese(server, browser, artifacts):
     no_errors(page)
     page.screenshot(path=str(artifacts / "key_accounts_zh.png"), full_page=True)
     page.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "name", "build", "recognised", "gross"),
+    [
+        ("en", "orders_export.csv", "shopify", "Recognised as: Shopify orders export", "Gross sales"),
+        ("zh", "ExportOrderList202403311200.csv", "taobao", "识别为：淘宝/天猫 订单报表", "销售总额"),
+    ],
+)
+def test_real_export_shows_how_it_was_read(server, browser, tmp_path, artifacts, lang, name, build, recognised, gross):
+    from exports import shopify_csv, shopify_orders, taobao_csv, taobao_orders
+
+    orders = shopify_orders() if build == "shopify" else taobao_orders()
+    data = shopify_csv(orders) if build == "shopify" else taobao_csv(orders)  # Taobao's is GBK
+    upload = tmp_path / name
+    upload.write_bytes(data)
+    paid = [o for o in orders if o.paid and (o.customer or o.phone)]
+    gross_value = f"{sum(o.total for o in paid):,.2f}"
+    page = browser.new_page(viewport={"width": 1400, "height": 3400}, locale="zh-CN" if lang == "zh" else "en-US")
+    page.goto(f"{server}/data?lang={lang}", wait_until="domcontentloaded")
+    wait_idle(page)
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(upload))
+    page.get_by_text(recognised).first.wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_text(gross).first.wait_for(state="attached")
+    page.get_by_text(gross_value).first.wait_for(state="attached")  # the totals table's cells are in the DOM
+    no_errors(page)
+    page.screenshot(path=str(artifacts / f"interpretation_{build}_{lang}.png"), full_page=True)
+    page.close()

@@ -236,7 +236,7 @@ def test_every_layout_is_detected_from_its_own_signature():
 
 
 def test_rules_and_status_classes_have_labels():
-    for cls in (*STATUS_CLASSES, "unknown"):
+    for cls in (*STATUS_CLASSES, "unknown", "chosen"):
         for lang in ("en", "zh"):
             assert f"status_class.{cls}" in LABELS[lang]
     res = load(shopify_csv(shopify_orders()), "orders_export.csv", opts())
