@@ -344,6 +344,11 @@ def show_notes(notes, lang: str) -> None:
         (st.warning if note.level == "warning" else st.info)(note_text(note, lang, escape=md_escape))
 
 
+def _rows_height(rows: int) -> int:
+    """Pixels for a table that shows all its ``rows`` (up to 20) without scrolling."""
+    return 38 + 35 * min(rows, 20)
+
+
 TOTAL_ROWS = ("lines", "orders", "purchase_orders", "return_orders", "refunded_orders", "customers")
 TOTAL_MONEY = ("gross_sales", "returns", "refunds", "net_revenue")
 
@@ -365,12 +370,13 @@ def render_interpretation(lang: str) -> None:
         [(t(f"role.{role}", lang), col, " · ".join(r.samples.get(role, []))) for role, col in r.mapping.items()],
         columns=[t("interp.role", lang), t("interp.column", lang), t("interp.samples", lang)],
     )
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('interp.roles', lang)}**")
-        st.dataframe(roles, hide_index=True)
+        st.dataframe(roles, hide_index=True, height=_rows_height(len(roles)))
         st.markdown(f"**{t('interp.rules', lang)}**")
-        st.markdown("\n".join(f"- {note_text(n, lang, escape=md_escape)}" for n in r.rules))
+        shown = [n for n in r.rules if n.key != "rule.layout"]  # the layout is the heading above
+        st.markdown("\n".join(f"- {note_text(n, lang, escape=md_escape)}" for n in shown))
     with right:
         st.markdown(f"**{t('interp.totals', lang)}**")
         rows = [(t("total.rows_read", lang), number(r.rows_read, lang))]
@@ -378,7 +384,8 @@ def render_interpretation(lang: str) -> None:
         rows += [(t(f"total.{k}", lang), money(r.totals[k], lang)) for k in TOTAL_MONEY if k in r.totals]
         if r.currency:
             rows.append((t("total.currency", lang), r.currency))
-        st.dataframe(pd.DataFrame(rows, columns=[t("interp.figure", lang), t("interp.value", lang)]), hide_index=True)
+        figures = pd.DataFrame(rows, columns=[t("interp.figure", lang), t("interp.value", lang)])
+        st.dataframe(figures, hide_index=True, height=_rows_height(len(figures)))
         if r.statuses is not None:
             st.markdown(f"**{t('interp.statuses', lang)}**")
             table_ = r.statuses.assign(
@@ -391,7 +398,7 @@ def render_interpretation(lang: str) -> None:
                     "counted": t("interp.counted", lang),
                 }
             )
-            st.dataframe(table_, hide_index=True)
+            st.dataframe(table_, hide_index=True, height=_rows_height(len(table_)))
     for note in r.notes:
         if note.level == "warning":
             st.warning(note_text(note, lang, escape=md_escape))

@@ -366,7 +366,8 @@ class _Cleaner:
             )
             keep = not (has_order or has_time)
             rule = "rule.duplicates_dropped_order" if has_order else "rule.duplicates_dropped_time"
-            self.rules.append(Note("info", "rule.duplicates_kept" if keep else rule, {"count": int(dup.sum())}))
+            if dup.any():  # the rule is stated where it changes something
+                self.rules.append(Note("info", "rule.duplicates_kept" if keep else rule, {"count": int(dup.sum())}))
         if keep:
             self.duplicates_kept = int((dup & self.ok).sum())
             if self.duplicates_kept:

@@ -43,9 +43,15 @@ if uploaded is not None and uploaded.file_id != st.session_state.get("upload_id"
 ROLE_COLUMNS = 4  # mapping pickers per row
 
 
+def loaded(name: str) -> bool:
+    """True when the uploaded file ``name`` is the data in use (its last load succeeded)."""
+    ds = ui.dataset()
+    return ds.source == "file" and ds.name == name
+
+
 def options_form(name: str, data: bytes, uid: str) -> LoadOptions | None:
     """Every reading choice for the uploaded file; returns new options when applied."""
-    report = ui.dataset().result.report if ui.dataset().source == "file" else None
+    report = ui.dataset().result.report if loaded(name) else None
     c1, c2, c3, c4 = st.columns(4)
     kind = c1.selectbox(
         t("data.kind", lang),
@@ -162,10 +168,14 @@ def options_form(name: str, data: bytes, uid: str) -> LoadOptions | None:
     return options.with_columns(mapping)
 
 
+# How the data in use was read comes first: every figure below and on the other pages uses it.
+ui.render_interpretation(lang)
+
 if "upload_file" in st.session_state:
     name, data = st.session_state.upload_file
     uid = st.session_state.upload_id
-    with st.expander(t("data.options", lang) + f" · {ui.md_escape(name)}", expanded=True):
+    # closed when the upload is the data in use; open when it did not load, to fix it
+    with st.expander(t("data.options", lang) + f" · {ui.md_escape(name)}", expanded=not loaded(name)):
         options = options_form(name, data, uid)
         if options is not None:
             use(ui.try_load(lang, ui.load_dataset, "file", name, data, options))
@@ -178,5 +188,4 @@ with st.expander(t("data.typed.title", lang)):
     if st.button(t("data.typed.use", lang), key="use_typed"):
         use(ui.try_load(lang, ui.load_typed, edited))
 
-ui.render_interpretation(lang)
 ui.render_report(lang)
