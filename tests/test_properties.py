@@ -121,3 +121,74 @@ def test_moving_a_line_up_never_makes_anyone_high(rows, line, bump):
     # premium (0) can only become something else, uncertain (3) can only gain members
     assert ((high == 0) <= (low == 0)).all() and ((low == 3) <= (high == 3)).all()
     assert (cell_codes(v, f, line + bump, line + bump) <= cell_codes(v, f, line, line)).all()
+
+
+def _orders_strategy():
+    from exports import PAID, PARTIAL, PENDING, REFUNDED, VOIDED, Order
+
+    line = st.tuples(
+        st.sampled_from(["Tea", "Cup", "Pot"]), st.integers(1, 4), st.sampled_from([4.99, 20.5, 30.0, 99.9])
+    )
+
+    def build(spec):
+        out = []
+        for i, (cust, day, status, lines, refund_share, shipping) in enumerate(spec):
+            total = sum(q * p for _, q, p in lines) + shipping
+            out.append(
+                Order(
+                    str(2000 + i),
+                    cust,
+                    dt.datetime(2024, 3, day, 9, 30),
+                    status,
+                    lines,
+                    shipping=shipping,
+                    refund=round(total * refund_share, 2),
+                )
+            )
+        return out
+
+    order = st.tuples(
+        st.sampled_from(["c1", "c2", "c3", None]),
+        st.integers(1, 28),
+        st.sampled_from([PAID, PARTIAL, REFUNDED, PENDING, VOIDED]),
+        st.lists(line, min_size=1, max_size=3),
+        st.sampled_from([0.1, 0.5]),
+        st.sampled_from([0.0, 5.0]),
+    )
+    return st.lists(order, min_size=1, max_size=12).map(build)
+
+
+STATUS_VALUES = ["paid", "partially_refunded", "refunded", "pending", "voided"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_orders_strategy(), st.one_of(st.none(), st.sets(st.sampled_from(STATUS_VALUES)).map(tuple)))
+def test_orders_conserve_money_and_rows_under_any_status_set(orders, statuses):
+    """Lines → orders → customers: gross − returns − refunds = net = Σ monetary (+ customers
+    left out); every line kept or rejected once; with the default statuses, each customer's
+    monetary is what the order data says."""
+    from exports import expected_orders, shopify_csv
+
+    try:
+        res = load(shopify_csv(orders), "orders_export.csv", LoadOptions(purchase_statuses=statuses))
+    except CrmError as exc:
+        assert exc.key == "error.nothing_kept"
+        return
+    r, s, t = res.report, res.summary, res.report.totals
+    assert r.rows_read == sum(len(o.lines) for o in orders)
+    assert r.rows_read == r.rows_kept + r.rows_rejected == r.totals["lines"] + r.rows_rejected
+    assert t["gross_sales"] - t["returns"] - t["refunds"] == pytest.approx(t["net_revenue"], abs=1e-6)
+    assert res.transactions["amount"].sum() == pytest.approx(t["net_revenue"], abs=1e-6)
+    assert s.revenue_customers + s.revenue_without_purchase == pytest.approx(t["net_revenue"], abs=1e-6)
+    if statuses is None:
+        keyed = [
+            type(o)(o.oid, f"{o.customer}@example.com", o.created, o.status, o.lines, o.shipping, o.refund)
+            for o in orders
+            if o.customer
+        ]
+        expected = expected_orders(keyed, s.as_of)
+        got = res.customers.set_index("customer_id")
+        assert sorted(got.index) == sorted(expected)
+        for cid, e in expected.items():
+            assert got.loc[cid, "monetary"] == pytest.approx(e["monetary"], abs=1e-6)
+            assert got.loc[cid, "frequency"] == e["frequency"]
