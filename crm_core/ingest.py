@@ -298,6 +298,11 @@ def _reasons_text(report: LoadReport):
     return text
 
 
+def keys_text(order_ids: pd.Series, row_numbers: np.ndarray) -> np.ndarray:
+    """Order ids as shown: the id, or ``row N`` for a row without one (its own order)."""
+    return order_model.order_keys(order_ids, row_numbers).to_numpy()
+
+
 _SCIENTIFIC = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
 
 
@@ -352,7 +357,7 @@ class _Cleaner:
             own = ~is_missing(f[id_col]) & ~ids.isin(TOTAL_WORDS).fillna(False).to_numpy()
             self._reject(hit & ~own, "total_row")
 
-    def _duplicates(self, decide_from_time: pd.Series | None, customers: bool = False) -> None:
+    def _duplicates(self, decide_from_time: pd.Series | None, customers: bool = False, has_order: bool = False) -> None:
         """Identical rows: dropped when rows carry an order id or a time of day, else kept
         (two identical purchases on one day are real purchases in a log without order ids)."""
         dup = self.original.astype("string").duplicated(keep="first").to_numpy() & ~self.empty
@@ -360,7 +365,6 @@ class _Cleaner:
         if keep is None and customers:
             keep = False
         if keep is None:
-            has_order = "order_id" in self.mapping
             has_time = decide_from_time is not None and bool(
                 (decide_from_time.dropna() != decide_from_time.dropna().dt.normalize()).any()
             )
@@ -489,6 +493,10 @@ class _Cleaner:
         m, layout = self.mapping, self.found.layout
         if layout is not None:
             self.rules.append(Note("info", "rule.layout", {"layout": layout.key}))
+        if "paid_date" in m and "order_date" in m and is_missing(self.frame[m["paid_date"]]).all():
+            # a payment-date column with no date at all says nothing: orders are dated by the order
+            self.notes.append(Note("warning", "note.paid_blank", {"column": m["paid_date"]}))
+            m = self.mapping = {r: c for r, c in m.items() if r != "paid_date"}
         has_orders = "order_id" in m
         if has_orders:
             order_ids, _ = _clean_ids(self.frame[m["order_id"]])
@@ -497,18 +505,20 @@ class _Cleaner:
         keys = order_model.order_keys(order_ids, self.raw.row_numbers)
         if has_orders:
             carry = [m[r] for r in order_model.ORDER_LEVEL if r in m] + list(self.found.id_fallbacks)
-            self.frame, carried = order_model.carry_order_fields(self.frame, keys, carry)
+            self.frame, carried, shared = order_model.carry_order_fields(self.frame, keys, carry, m["customer_id"])
             self.repairs["order_fields_carried"] = carried
+            if shared:
+                self.notes.append(Note("warning", "note.order_id_shared", {"column": m["order_id"], "count": shared}))
         order_res = self._parse_dates("order_date") if "order_date" in m else None
         paid_res = self._parse_dates("paid_date") if "paid_date" in m else None
-        self._duplicates((order_res or paid_res).values)
+        self._duplicates((order_res or paid_res).values, has_order=bool(order_ids.notna().any()))
         self._ids()
+        # one order per order id and customer: an id two customers share is two orders
+        keys = keys + "\x1f" + self.ids.fillna("")
         date, date_col = self._purchase_dates(order_res, paid_res)
         amount = self._line_or_order_amounts()
         refund = self._optional_amount("refund_amount")
-        refund_date = None
-        if "refund_date" in m:
-            refund_date = parse_dates(self.frame[m["refund_date"]], self.options.date_order).values
+        refund_date = self._refund_dates()
         full_refund = self._statuses(keys, paid_res)
         as_of = self._as_of(date)
         self._after(date, as_of, date_col)
@@ -526,7 +536,7 @@ class _Cleaner:
             self.repairs["order_id_filled"] = int(blank.sum())
             if blank.any():
                 self.notes.append(Note("info", "note.order_id_filled", {"count": int(blank.sum())}))
-            lines["order_id"] = lines["order_key"]
+            lines["order_id"] = keys_text(order_ids[ok], self.raw.row_numbers[ok])
         for role in (*DIMENSIONS, "currency"):
             if role in m:
                 lines[role] = self.frame[m[role]][ok].to_numpy()
@@ -541,9 +551,24 @@ class _Cleaner:
             refund_date=None if refund_date is None else pd.Series(refund_date[ok].to_numpy()),
         )
         self.totals = built.totals
+        if built.totals["refunds_capped"]:
+            self.notes.append(Note("warning", "note.refund_capped", {"count": built.totals["refunds_capped"]}))
         self._currency(ok)
         self._interpretation_rules(has_orders)
         return built.transactions.drop(columns="order_key"), as_of
+
+    def _refund_dates(self) -> pd.Series | None:
+        """Refund dates where the export has them; an unreadable one falls back to the purchase date."""
+        m = self.mapping
+        if "refund_date" not in m:
+            return None
+        res = parse_dates(self.frame[m["refund_date"]], self.options.date_order, self.raw.file_format == "excel")
+        unreadable = int((res.failed & ~is_missing(self.frame[m["refund_date"]]) & self.ok).sum())
+        if unreadable:
+            self.notes.append(
+                Note("warning", "note.refund_date_unreadable", {"column": m["refund_date"], "count": unreadable})
+            )
+        return res.values
 
     def _purchase_dates(self, order_res, paid_res) -> tuple[pd.Series, str]:
         """A purchase is dated by its payment when the export has one, else by the order."""
@@ -557,7 +582,9 @@ class _Cleaner:
             col = m["paid_date"]
         else:
             res, role = (paid_res, "paid_date") if paid_res is not None else (order_res, "order_date")
-            self._reject(res.failed, "bad_date", m[role])
+            present = ~is_missing(self.frame[m[role]])
+            # a blank payment date is an unpaid order (rejected as not paid below), not a bad date
+            self._reject(res.failed & (present if role == "paid_date" else True), "bad_date", m[role])
             date, col = res.values, m[role]
             self.rules.append(Note("info", "rule.date_one", {"column": col}))
         for role in ("order_date", "paid_date"):
@@ -604,6 +631,9 @@ class _Cleaner:
             vocab = layout.statuses if layout is not None else status_vocabulary()
             decision = order_model.classify(self.frame[m["status"]], vocab, self.options.purchase_statuses)
             cls = decision.cls
+            blank = int(((cls == "") & self.ok).sum())
+            if blank:
+                self.notes.append(Note("warning", "note.status_blank", {"column": m["status"], "count": blank}))
         else:
             cls = np.full(n, "", dtype=object)
             decision = None

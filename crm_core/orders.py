@@ -37,13 +37,20 @@ def order_keys(order_ids: pd.Series, row_numbers: np.ndarray) -> pd.Series:
     return order_ids.astype("string").fillna("row " + own)
 
 
-def carry_order_fields(frame: pd.DataFrame, keys: pd.Series, columns: list[str]) -> tuple[pd.DataFrame, int]:
+def carry_order_fields(
+    frame: pd.DataFrame, keys: pd.Series, columns: list[str], customer: str
+) -> tuple[pd.DataFrame, int, int]:
     """Blank order-level cells filled from the first filled cell of the same order.
 
-    Returns the new frame and how many lines received at least one value.
+    An order id that rows of different customers share is not one order: nothing is carried
+    between its rows. Returns the new frame, how many lines received at least one value, and
+    how many order ids were shared by several customers.
     """
     if not keys.duplicated().any():
-        return frame, 0
+        return frame, 0, 0
+    who = frame[customer].astype("string").str.strip().where(~is_missing(frame[customer]))
+    customers_per_order = who.groupby(keys.to_numpy(), sort=False).transform("nunique")
+    shared = (customers_per_order > 1).to_numpy()
     out = frame.copy()
     touched = np.zeros(len(frame), dtype=bool)
     for col in columns:
@@ -51,13 +58,13 @@ def carry_order_fields(frame: pd.DataFrame, keys: pd.Series, columns: list[str])
         if not blank.any() or blank.all():
             continue
         first = frame[col].where(~blank).groupby(keys.to_numpy(), sort=False).transform("first")
-        fill = blank & first.notna().to_numpy()
+        fill = blank & first.notna().to_numpy() & ~shared
         if fill.any():
             values = out[col].astype(object)
             values[fill] = first[fill].to_numpy()
             out[col] = values
             touched |= fill
-    return out, int(touched.sum())
+    return out, int(touched.sum()), int(keys[shared].nunique())
 
 
 @dataclass
@@ -134,38 +141,32 @@ def build(
     refunded order, dated by ``refund_date`` where the export has it.
     """
     key = lines["order_key"]
-    if order_level_amount:
-        first = ~key.duplicated()
-        rows = lines[first.to_numpy()].copy()
-    else:
-        rows = lines.copy()
-    gross_amount = rows["amount"].copy()
-    refunds = pd.Series(0.0, index=lines.index)
-    if refund is not None:
-        refunds = refund.fillna(0.0).clip(lower=0.0)
+    once = (~key.duplicated()).to_numpy()  # each order's first line carries its order-level values
+    rows = lines[once].copy() if order_level_amount else lines.copy()
+    column = pd.Series(0.0, index=lines.index) if refund is None else refund.fillna(0.0).clip(lower=0.0)
+    column = column.where(once, 0.0)
     order_amount = (
         lines["amount"].groupby(key.to_numpy(), sort=False).transform("first" if order_level_amount else "sum")
     )
-    refunds = refunds.where(~(full_refund & (refunds <= 0)), order_amount.clip(lower=0.0))
-    # one refund per order: the first line's value
-    once = ~key.duplicated()
+    if net_of_refunds:
+        # the amount already has the refund column's value taken off: the purchase was amount + refund
+        bump = column[once] if order_level_amount else column
+        rows["amount"] = rows["amount"] + bump.to_numpy()
+        order_amount = order_amount + column.groupby(key.to_numpy(), sort=False).transform("sum")
+    worth = order_amount.clip(lower=0.0)
+    # a status that says "refunded" without a refund amount refunds the whole order
+    refunds = column.where(~(full_refund & (column <= 0)), worth).where(once, 0.0)
+    capped = int((refunds > worth + 1e-9).sum())
+    refunds = refunds.clip(upper=worth)
+    gross_amount = rows["amount"].copy()
     per_order = pd.DataFrame(
-        {
-            "customer_id": lines["customer_id"],
-            "order_key": key,
-            "refund": refunds.where(once.to_numpy(), 0.0),
-            "date": lines["order_date"],
-        }
+        {"customer_id": lines["customer_id"], "order_key": key, "refund": refunds, "date": lines["order_date"]}
     )
+    if "order_id" in lines:
+        per_order["order_id"] = lines["order_id"]
     if refund_date is not None:
         per_order["date"] = refund_date.where(refund_date.notna(), lines["order_date"])
     per_order = per_order[per_order["refund"] > 0]
-    if net_of_refunds and len(per_order):
-        # the amount column already has the refund taken off: the purchase was amount + refund
-        add = per_order.set_index("order_key")["refund"]
-        bump = rows["order_key"].map(add).fillna(0.0)
-        rows["amount"] = rows["amount"] + bump.to_numpy()
-        gross_amount = rows["amount"].copy()
     returns = pd.DataFrame(
         {
             "customer_id": per_order["customer_id"].to_numpy(),
@@ -175,7 +176,7 @@ def build(
         }
     )
     if "order_id" in lines:
-        returns["order_id"] = returns["order_key"]
+        returns["order_id"] = per_order["order_id"].to_numpy()
     out = pd.concat([rows, returns], ignore_index=True) if len(returns) else rows.reset_index(drop=True)
     positive = gross_amount[gross_amount > 0].sum()
     negative = -gross_amount[gross_amount < 0].sum() + 0.0  # + 0.0: no "-0.0" in the report
@@ -192,5 +193,6 @@ def build(
         "returns": float(negative),
         "refunds": refunded,
         "net_revenue": float(positive - negative - refunded),
+        "refunds_capped": capped,
     }
     return Orders(out, totals)

@@ -136,6 +136,10 @@ def _filled(cell: object) -> bool:
 
 
 _NUMBERISH = re.compile(r"^[-+(]?[¥$€£]?[\d.,:/\s年月日-]+\)?$")
+# A cell that is certainly a value, never a header: a number or a full date.
+_VALUE = re.compile(
+    r"^[-+]?[¥$€£]?\d[\d,]*(\.\d+)?$|^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s.*)?$|^\d{1,2}/\d{1,2}/\d{4}(\s.*)?$"
+)
 
 
 def find_header(rows: list[list[object]]) -> int | None:
@@ -155,8 +159,24 @@ def find_header(rows: list[list[object]]) -> int | None:
         if n >= need:
             cells = [c for c in row if _filled(c)]
             texty = sum(isinstance(c, str) and not _NUMBERISH.match(c.strip()) for c in cells)
-            return i if texty * 2 >= len(cells) else None
+            if texty * 2 < len(cells) or _data_like(row, scan[i + 1] if i + 1 < len(scan) else None):
+                return None
+            return i
     return 0
+
+
+def _is_value(cell: object) -> bool:
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        return True
+    return hasattr(cell, "year") or (isinstance(cell, str) and bool(_VALUE.match(cell.strip())))
+
+
+def _data_like(row: list[object], below: list[object] | None) -> bool:
+    """A candidate header is data when it holds a number or a date where the row below does too
+    (``Alice,Shop A,2024-01-01,100`` above ``Bob,Shop B,2024-01-02,80``)."""
+    if below is None:
+        return False
+    return any(_is_value(a) and _is_value(b) for a, b in zip(row, below, strict=False))
 
 
 def clean_headers(raw: list[object]) -> tuple[list[str], dict[str, str]]:
@@ -277,10 +297,15 @@ def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise CrmError("error.empty_file")
+    if "\r" in text and "\n" not in text:  # old Mac line ends (CR only), as Excel's "CSV (Macintosh)" writes
+        text = text.replace("\r", "\n")
     delim = delimiter or sniff_delimiter(text)
     if delim == WHITESPACE:
         return _read_whitespace(text, enc, encoding is None, header_row)
-    head = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=delim), HEADER_SCAN_ROWS))
+    try:
+        head = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=delim), HEADER_SCAN_ROWS))
+    except csv.Error as exc:
+        raise CrmError("error.unreadable_csv", detail=str(exc)[:200]) from exc
     skip, headerless = _header_index(head, header_row)
     first = head[skip] if skip < len(head) else []
     names, renamed = clean_headers([f"column_{i}" for i in range(1, len(first) + 1)] if headerless else first)
@@ -322,6 +347,13 @@ def _read_whitespace(text: str, enc: str, detected: bool, header_row: int | None
     """Fields separated by runs of spaces (fixed-width logs such as CDNOW's)."""
     lines = text.splitlines()
     rows = [line.split() for line in lines]
+    filled = sum(1 for r in rows[:50] if r)
+    if _consistency([len(r) for r in rows[:50] if r])[0] < 0.9 * filled:
+        # single spaces split unevenly: aligned columns whose values hold spaces ("Order Date",
+        # "2024-01-01 10:00") are separated by runs of two or more
+        wide = [re.split(r"\s{2,}", line.strip()) if line.strip() else [] for line in lines]
+        if _consistency([len(r) for r in wide[:50] if r])[0] >= 0.9 * filled:
+            rows = wide
     skip, headerless = _header_index(rows[:HEADER_SCAN_ROWS], header_row)
     width = len(rows[skip]) if skip < len(rows) else 0
     names, renamed = clean_headers([f"column_{i}" for i in range(1, width + 1)] if headerless else rows[skip])

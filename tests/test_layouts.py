@@ -8,6 +8,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from conftest import xlsx_bytes
 from exports import (
     AS_OF,
     ERP_AS_OF,
@@ -305,3 +306,91 @@ def test_money_reconciles_under_any_status_set(orders):
         assert tx["amount"].sum() == pytest.approx(t["net_revenue"])
         counted = set(r.statuses.loc[r.statuses["counted"], "status"])
         assert counted <= set(chosen)
+
+
+def loaded(text: str, **kw):
+    return load(text.encode(), "x.csv", LoadOptions(**kw))
+
+
+def reconciles(res) -> None:
+    r, t = res.report, res.report.totals
+    assert r.rows_read == r.rows_kept + r.rows_rejected
+    assert t["gross_sales"] - t["returns"] - t["refunds"] == pytest.approx(t["net_revenue"])
+    assert res.transactions["amount"].sum() == pytest.approx(t["net_revenue"])
+
+
+def test_taobao_refund_by_status_alone_is_not_counted_twice():
+    head = "订单编号,买家会员名,订单状态,订单创建时间,订单付款时间,买家实际支付金额,退款金额\n"
+    res = loaded(head + '="1",tb1,交易关闭,2024-01-05 10:00:00,2024-01-05 10:01:00,100.00,0.00\n')
+    reconciles(res)
+    c = res.customers.set_index("customer_id").loc["tb1"]
+    assert (c["frequency"], c["monetary"], c["returns"]) == (1, 0.0, 100.0)
+    assert res.report.totals["gross_sales"] == pytest.approx(100.0)
+
+
+def test_an_order_id_shared_by_two_customers_is_two_orders():
+    text = (
+        "order_id,customer_id,status,paid_at,order_date,amount\n"
+        "100,A,paid,2024-01-05,2024-01-05,50\n100,B,paid,,2024-01-06,80\n100,,paid,,2024-01-05,5\n"
+    )
+    res = loaded(text)
+    reconciles(res)
+    assert res.customers["customer_id"].tolist() == ["A"]  # B never paid; the blank row is not carried
+    assert res.report.reason_counts["not_paid"] == 1 and res.report.reason_counts["missing_id"] == 1
+    assert any(n.key == "note.order_id_shared" for n in res.report.notes)
+
+
+def test_a_refund_larger_than_its_order_is_capped_and_said():
+    text = (
+        "order_id,customer_id,order_date,order_total,refunded_total,status\n"
+        "1,A,2024-01-05,50,80,refunded\n2,A,2024-01-06,20,0,paid\n"
+    )
+    res = loaded(text)
+    reconciles(res)
+    assert res.customers.set_index("customer_id").loc["A", "monetary"] == pytest.approx(20.0)
+    assert any(n.key == "note.refund_capped" and n.params["count"] == 1 for n in res.report.notes)
+
+
+def test_payment_dates_blank_everywhere_or_in_some_rows():
+    all_blank = "order_id,customer_id,order_date,paid_at,amount\n1,A,2024-01-01,,10\n2,B,2024-01-02,,5\n"
+    res = loaded(all_blank)
+    assert res.report.rows_kept == 2 and any(n.key == "note.paid_blank" for n in res.report.notes)
+    only_paid = "customer_id,paid_at,amount\nA,,10\nB,2024-01-02,5\nC,not a date,5\n"
+    r = loaded(only_paid).report
+    assert r.reason_counts["not_paid"] == 1 and r.reason_counts["bad_date"] == 1
+
+
+def test_blank_order_ids_do_not_make_identical_rows_duplicates():
+    res = loaded("order_id,customer_id,order_date,amount\n,A,2024-01-01,10\n,A,2024-01-01,10\n")
+    assert res.customers.set_index("customer_id").loc["A", "frequency"] == 2
+
+
+def test_excel_refund_dates_and_blank_statuses():
+    data = xlsx_bytes(
+        {
+            "s": [
+                ["order_id", "customer_id", "order_date", "status", "refund_amount", "refund_date", "amount"],
+                ["1", "A", "2024-01-05", "paid", 4, 45300, 10],  # an Excel serial date
+                ["2", "A", "2024-01-06", None, 0, None, 5],
+            ]
+        }
+    )
+    res = load(data, "x.xlsx")
+    ret = res.transactions[res.transactions["amount"] < 0]
+    assert ret["order_date"].dt.date.tolist() == [dt.date(1899, 12, 30) + dt.timedelta(days=45300)]
+    assert any(n.key == "note.status_blank" and n.params["count"] == 1 for n in res.report.notes)
+
+
+def test_odd_text_files_give_a_result_or_a_message():
+    mac = b"customer_id,order_date,amount\rA,2024-01-01,10\rB,2024-01-02,5\r"
+    assert load(mac, "mac.csv").report.rows_kept == 2
+    headerless = b"Alice,Shop A,2024-01-01,100\nBob,Shop B,2024-01-02,80\n"
+    cols = {"customer_id": "column_1", "order_date": "column_3", "amount": "column_4"}
+    res = load(headerless, "x.csv", LoadOptions().with_columns(cols))
+    assert res.report.rows_read == 2 and res.report.source["headerless"]
+    aligned = (
+        b"Customer ID   Order Date         Amount\n"
+        b"A             2024-01-01 10:00   5\n"
+        b"B             2024-01-02 11:00   7\n"
+    )
+    assert load(aligned, "x.txt").report.rows_kept == 2
