@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from crm_core.i18n import t
+from ui import loading
 
 lang = ui.setup("nav.home")
 st.markdown(t("app.tagline", lang))
@@ -13,5 +14,5 @@ st.markdown(t("home.modules", lang))
 st.caption(t("home.coming", lang))
 
 st.subheader(t("home.data_in_use", lang))
-ui.data_summary(lang)
+loading.data_summary(lang)
 st.page_link("pages/data.py", label=t("home.open_data", lang), icon=":material/upload_file:")

@@ -7,11 +7,13 @@ from crm_core import charts
 from crm_core.bullseye import band, score
 from crm_core.export import to_csv_bytes
 from crm_core.i18n import t
+from ui import bullseye as bullseye_view
+from ui import widgets
 
 lang = ui.setup("nav.bullseye")
 st.markdown(t("bullseye.intro", lang))
-cat = ui.bullseye_catalogue(lang)
-ui.bullseye_scenario_bar(lang, cat)
+cat = bullseye_view.catalogue(lang)
+bullseye_view.scenario_bar(lang, cat)
 
 form, results = st.columns([3, 2], gap="large")
 with form:
@@ -22,7 +24,7 @@ with form:
         with st.expander(cat.group_label(group, lang), expanded=True):
             for c in members:
                 key = f"score_{c.key}"
-                ui.seed_score(key, c.key)
+                bullseye_view.seed_score(key, c.key)
                 left, right = st.columns([4, 1])
                 label = c.label(lang) + (" ✚" if c.addition else "")
                 left.number_input(
@@ -37,7 +39,7 @@ with form:
                 b = band(st.session_state.get(key))
                 right.caption(t("bullseye.band." + b, lang) if b else "·")
     st.caption(t("bullseye.addition_note", lang))
-scores = ui.keep_scores(cat)
+scores = bullseye_view.keep_scores(cat)
 res = score(cat, scores)
 
 with results:
@@ -53,15 +55,15 @@ with results:
     st.plotly_chart(
         charts.radar([(name, res.groups["percent"].tolist())], axes, t("bullseye.radar", lang)), key="radar"
     )
-    ui.table(res.groups.assign(group=axes), lang)
+    widgets.table(res.groups.assign(group=axes), lang)
     st.markdown(f"**{t('bullseye.fix', lang)}**")
     for key in res.weakest[:5]:
         crit = next(c for c in cat.criteria if c.key == key)
         value = scores.get(key)
-        st.markdown(f"- {ui.md_escape(crit.label(lang))}: **{'–' if value is None else f'{value:g}'}**")
-    form_table = ui.bullseye_export_frame(cat, res, lang)
+        st.markdown(f"- {widgets.md_escape(crit.label(lang))}: **{'–' if value is None else f'{value:g}'}**")
+    form_table = bullseye_view.export_frame(cat, res, lang)
     st.download_button(t("bullseye.download.csv", lang), to_csv_bytes(form_table), "bullseye.csv", "text/csv")
-    ui.bullseye_printable(lang, cat, res, name, axes)
+    bullseye_view.printable(lang, cat, res, name, axes)
 
-ui.bullseye_compare(lang, cat, scores, name)
-ui.bullseye_catalogue_editor(lang, cat)
+bullseye_view.compare(lang, cat, scores, name)
+bullseye_view.catalogue_editor(lang, cat)

@@ -2,9 +2,11 @@
 models (key-account matrix, satisfaction, customer growth matrix)."""
 
 import ui
+from ui import classroom as classroom_view
+from ui import widgets
 
 lang = ui.setup("nav.classroom")
-view = ui.view_picker(
+view = widgets.view_picker(
     "cls_view",
     [
         ("walkthrough", "cls.view.walkthrough"),
@@ -16,16 +18,16 @@ view = ui.view_picker(
     ],
     lang,
 )
-small = ui.classroom_table(lang)
+small = classroom_view.classroom_table(lang)
 if view == "walkthrough":
-    ui.walkthrough(lang, small)
+    classroom_view.walkthrough(lang, small)
 elif view == "crosstab":
-    ui.models_crosstab(lang, small)
+    classroom_view.models_crosstab(lang, small)
 elif view == "quiz":
-    ui.quiz_view(lang, small)
+    classroom_view.quiz_view(lang, small)
 elif view == "key_accounts":
-    ui.key_accounts_view(lang)
+    classroom_view.key_accounts_view(lang)
 elif view == "satisfaction":
-    ui.satisfaction_view(lang)
+    classroom_view.satisfaction_view(lang)
 else:
-    ui.growth_view(lang)
+    classroom_view.growth_view(lang)

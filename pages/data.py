@@ -13,10 +13,11 @@ from crm_core.i18n import t
 from crm_core.ingest import LoadOptions, interpret
 from crm_core.layouts import catalogue
 from crm_core.readers import ENCODINGS
+from ui import loading, widgets
 
 lang = ui.setup("nav.data")
 st.markdown(t("data.intro", lang))
-ui.data_summary(lang)
+loading.data_summary(lang)
 
 
 def use(ds):
@@ -29,7 +30,7 @@ left, right = st.columns(2)
 for col, name, key in ((left, "demo", "data.use_demo"), (right, "classroom", "data.use_classroom")):
     if col.button(t(key, lang), key=f"use_{name}"):
         data, filename = demo.demo_bytes(name)
-        use(ui.try_load(lang, ui.load_dataset, name, filename, data, LoadOptions()))
+        use(loading.try_load(lang, loading.load_dataset, name, filename, data, LoadOptions()))
 
 uploaded = st.file_uploader(
     t("data.upload", lang), type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key="upload_widget"
@@ -38,7 +39,7 @@ if uploaded is not None and uploaded.file_id != st.session_state.get("upload_id"
     # Keep the bytes under a plain key: uploader values are dropped on a page switch.
     st.session_state.upload_id = uploaded.file_id
     st.session_state.upload_file = (uploaded.name, uploaded.getvalue())
-    use(ui.try_load(lang, ui.load_dataset, "file", uploaded.name, uploaded.getvalue(), LoadOptions()))
+    use(loading.try_load(lang, loading.load_dataset, "file", uploaded.name, uploaded.getvalue(), LoadOptions()))
 
 ROLE_COLUMNS = 4  # mapping pickers per row
 
@@ -83,7 +84,7 @@ def options_form(name: str, data: bytes, uid: str) -> LoadOptions | None:
     )
     header_row = int(header_row) or None
     try:
-        columns, sheets = ui.file_columns(data, name, encoding, None, header_row)
+        columns, sheets = loading.file_columns(data, name, encoding, None, header_row)
     except CrmError:
         columns, sheets = [], []
     sheet = None
@@ -95,7 +96,7 @@ def options_form(name: str, data: bytes, uid: str) -> LoadOptions | None:
             format_func=lambda s: t("data.sheet.all", lang) if s is None else s,
         )
         if sheet:
-            columns, _ = ui.file_columns(data, name, encoding, sheet, header_row)
+            columns, _ = loading.file_columns(data, name, encoding, sheet, header_row)
     try:
         found = interpret(columns, LoadOptions(kind=kind, layout=layout))
         kind_used, detected = found.kind, found.mapping
@@ -169,16 +170,16 @@ def options_form(name: str, data: bytes, uid: str) -> LoadOptions | None:
 
 
 # How the data in use was read comes first: every figure below and on the other pages uses it.
-ui.render_interpretation(lang)
+loading.render_interpretation(lang)
 
 if "upload_file" in st.session_state:
     name, data = st.session_state.upload_file
     uid = st.session_state.upload_id
     # closed when the upload is the data in use; open when it did not load, to fix it
-    with st.expander(t("data.options", lang) + f" · {ui.md_escape(name)}", expanded=not loaded(name)):
+    with st.expander(t("data.options", lang) + f" · {widgets.md_escape(name)}", expanded=not loaded(name)):
         options = options_form(name, data, uid)
         if options is not None:
-            use(ui.try_load(lang, ui.load_dataset, "file", name, data, options))
+            use(loading.try_load(lang, loading.load_dataset, "file", name, data, options))
 
 with st.expander(t("data.typed.title", lang)):
     st.caption(t("data.typed.help", lang))
@@ -186,6 +187,6 @@ with st.expander(t("data.typed.title", lang)):
     start["last_purchase"] = start["last_purchase"].dt.date
     edited = st.data_editor(start, num_rows="dynamic", key="typed_editor", hide_index=True)
     if st.button(t("data.typed.use", lang), key="use_typed"):
-        use(ui.try_load(lang, ui.load_typed, edited))
+        use(loading.try_load(lang, loading.load_typed, edited))
 
-ui.render_report(lang)
+loading.render_report(lang)

@@ -8,6 +8,8 @@ import ui
 from crm_core import charts
 from crm_core.i18n import t
 from crm_core.lifecycle import CELLS, STAGES, TIERS, StageRules, cell_codes, current_value, pyramid, stages
+from ui import value_lifecycle as lifecycle_view
+from ui import whatif, widgets
 
 lang = ui.setup("nav.lifecycle")
 ds = ui.dataset()
@@ -15,7 +17,7 @@ c, tx, as_of = ds.result.customers, ds.result.transactions, ds.result.report.as_
 sb = st.sidebar
 sb.markdown(f"**{t('lc.settings', lang)}**")
 has_cost = tx is not None and "cost" in tx.columns
-ui.persisted("lc_value", "spend", str, ["spend", "profit"])
+widgets.persisted("lc_value", "spend", str, ["spend", "profit"])
 sb.radio(t("lc.value", lang), ["spend", "profit"], key="lc_value", format_func=lambda k: t(f"lc.value.{k}", lang))
 margin, serve = None, 0.0
 if st.session_state.lc_value == "profit":
@@ -51,21 +53,21 @@ methods = (["model"] if tx is not None else []) + (["column", "wallet"] if extra
 if not methods:
     st.warning(t("lc.no_potential", lang))
     st.stop()
-ui.persisted("lc_potential", methods[0], str, methods)
+widgets.persisted("lc_potential", methods[0], str, methods)
 sb.radio(t("lc.potential", lang), methods, key="lc_potential", format_func=lambda k: t(f"lc.potential.{k}", lang))
-potential = ui.lifecycle_potential(lang, ds, st.session_state.lc_potential, extras)
+potential = lifecycle_view.potential(lang, ds, st.session_state.lc_potential, extras)
 if potential is None:
     st.stop()
-v_split = ui.split_widget(lang, "lc_v", t("lc.split.v", lang), value.to_numpy(float))
-p_split = ui.split_widget(lang, "lc_p", t("lc.split.p", lang), potential.to_numpy(float))
-ui.share(["lc_value", "lc_potential"])
+v_split = widgets.split_widget(lang, "lc_v", t("lc.split.v", lang), value.to_numpy(float))
+p_split = widgets.split_widget(lang, "lc_p", t("lc.split.p", lang), potential.to_numpy(float))
+widgets.share(["lc_value", "lc_potential"])
 
 v, p = value.to_numpy(float), potential.to_numpy(float)
 v_line, p_line = v_split.at(v), p_split.at(p)
 codes = cell_codes(v, p, v_line, p_line) - 1
 st.caption(t(f"lc.value_is.{how}", lang) + " " + t("lc.rule", lang, v=f"{v_line:,.2f}", p=f"{p_line:,.2f}"))
 
-view = ui.view_picker(
+view = widgets.view_picker(
     "lc_view",
     [("grid", "lc.tab.grid"), ("stages", "lc.tab.stages"), ("pyramid", "lc.tab.pyramid"), ("whatif", "rfm.tab.whatif")],
     lang,
@@ -74,8 +76,8 @@ frame = c[["customer_id", "recency_days", "frequency", "monetary"]].assign(
     current_value=v, potential=p, cell=np.asarray(CELLS)[codes]
 )
 if view == "grid":
-    grid = ui.lifecycle_grid_table(lang, codes, v, p)
-    ui.table(grid, lang)
+    grid = lifecycle_view.grid_table(lang, codes, v, p)
+    widgets.table(grid, lang)
     names = [t(f"lc.cell.{k}", lang) for k in (4, 2, 3, 1)]
     fig, n = charts.quadrants(
         frame.assign(cell_label=np.asarray([t(f"lc.cell.{k}", lang) for k in CELLS], dtype=object)[codes]),
@@ -91,20 +93,20 @@ if view == "grid":
         log=False,
     )
     st.plotly_chart(fig, key="lc_chart")
-    ui.group_exports(lang, "lifecycle", frame, "cell", list(CELLS), lambda k: t(f"lc.cell.{k}", lang))
+    whatif.group_exports(lang, "lifecycle", frame, "cell", list(CELLS), lambda k: t(f"lc.cell.{k}", lang))
 elif view == "stages":
-    rules = ui.stage_rules(lang, StageRules())
+    rules = lifecycle_view.stage_rules(lang, StageRules())
     st_frame = stages(c, tx, as_of, rules)
     frame["stage"] = st_frame["stage"].to_numpy()
-    ui.stage_views(lang, frame, STAGES, CELLS)
+    lifecycle_view.stage_views(lang, frame, STAGES, CELLS)
 elif view == "pyramid":
     key_cut = st.slider(t("lc.pyramid.key", lang), 1, 20, 5, key="pyr_key")
     pot_cut = st.slider(t("lc.pyramid.potential", lang), key_cut + 1, 60, max(20, key_cut + 1), key="pyr_pot")
     pyr, _ = pyramid(c["monetary"].to_numpy(float), (float(key_cut), float(pot_cut)))
     pyr.insert(1, "label", [t(f"lc.tier.{k}", lang) for k in TIERS])
-    ui.table(pyr, lang)
+    widgets.table(pyr, lang)
     st.caption(t("lc.pyramid.note", lang))
 else:
-    ui.whatif_panel(
+    whatif.whatif_panel(
         lang, "lc", ds.token, codes, list(CELLS), lambda k: t(f"lc.cell.{k}", lang), c["monetary"].to_numpy(float)
     )

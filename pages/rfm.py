@@ -10,11 +10,13 @@ from crm_core.errors import CrmError
 from crm_core.export import to_csv_bytes, to_excel_bytes
 from crm_core.i18n import t
 from crm_core.rfm import DIMS, prepare, segment_codes, summary
+from ui import rfm as rfm_view
+from ui import widgets
 
 lang = ui.setup("nav.rfm")
 ds = ui.dataset()
 customers = ds.result.customers
-params, scheme, explain_mode = ui.rfm_settings(lang, customers)
+params, scheme, explain_mode = rfm_view.settings(lang, customers)
 if params is None:
     st.stop()
 
@@ -27,7 +29,7 @@ prep = st.session_state.rfm_prep
 try:
     codes, split = segment_codes(prep, scheme, params)
 except CrmError as exc:
-    st.error(exc.message(lang, escape=ui.md_escape))
+    st.error(exc.message(lang, escape=widgets.md_escape))
     st.stop()
 for key, p in prep.notes:
     st.info(t(key, lang, **p))
@@ -35,11 +37,11 @@ table = summary(prep, codes, scheme)
 labels = [scheme.label(k, lang) for k in table["segment"]]
 segment_labels = np.asarray([scheme.label(k, lang) for k in scheme.keys], dtype=object)  # by code, not per customer
 
-ui.rfm_header(lang, prep, split, params, scheme)
+rfm_view.header(lang, prep, split, params, scheme)
 if explain_mode:
-    ui.rfm_explain(lang, params, split, scheme)
+    rfm_view.explain(lang, params, split, scheme)
 
-view = ui.view_picker(
+view = widgets.view_picker(
     "rfm_view",
     [
         ("segments", "rfm.tab.segments"),
@@ -52,7 +54,7 @@ view = ui.view_picker(
 )
 if view == "segments":
     shown = table.assign(label=labels, action=[scheme.action(k, lang) for k in table["segment"]])
-    ui.table(shown[["label", *table.columns[1:], "action", "segment"]], lang)
+    widgets.table(shown[["label", *table.columns[1:], "action", "segment"]], lang)
     st.plotly_chart(
         charts.segment_bars(
             table, labels, t("col.pct_customers", lang), t("col.pct_revenue", lang), t("rfm.chart.segments", lang)
@@ -74,7 +76,7 @@ if view == "segments":
     c3.download_button(t("rfm.download.summary", lang), lambda: to_csv_bytes(shown), "rfm_segments.csv", "text/csv")
 
 elif view == "whatif":
-    ui.rfm_whatif(lang, ds.token, prep, codes, scheme, params)
+    rfm_view.whatif(lang, ds.token, prep, codes, scheme, params)
 
 elif view == "charts":
     cols = st.columns(3)
@@ -111,10 +113,10 @@ elif view == "charts":
         t("col.monetary", lang),
     )
     st.plotly_chart(fig, key="scatter")
-    st.caption(t("rfm.scatter.sample", lang, shown=ui.number(n, lang), total=ui.number(len(frame), lang)))
+    st.caption(t("rfm.scatter.sample", lang, shown=widgets.number(n, lang), total=widgets.number(len(frame), lang)))
 
 elif view == "customer":
-    ui.rfm_customer(lang, prep, codes, split, scheme, params)
+    rfm_view.customer(lang, prep, codes, split, scheme, params)
 
 else:
-    ui.rfm_clusters(lang, prep, codes, scheme, clusters)
+    rfm_view.clusters(lang, prep, codes, scheme, clusters)

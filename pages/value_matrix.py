@@ -7,16 +7,17 @@ import ui
 from crm_core import charts
 from crm_core.i18n import t
 from crm_core.value_matrix import TYPES, summary, type_codes
+from ui import whatif, widgets
 
 lang = ui.setup("nav.value_matrix")
 ds = ui.dataset()
 c = ds.result.customers
 st.sidebar.markdown(f"**{t('vm.settings', lang)}**")
-f_split = ui.split_widget(lang, "vm_f", t("vm.split.f", lang), c["frequency"].to_numpy(float), integer=True)
-s_split = ui.split_widget(lang, "vm_s", t("vm.split.s", lang), c["avg_spend"].to_numpy(float))
-ui.persisted("vm_log", True, ui.as_bool)
+f_split = widgets.split_widget(lang, "vm_f", t("vm.split.f", lang), c["frequency"].to_numpy(float), integer=True)
+s_split = widgets.split_widget(lang, "vm_s", t("vm.split.s", lang), c["avg_spend"].to_numpy(float))
+widgets.persisted("vm_log", True, widgets.as_bool)
 st.sidebar.toggle(t("vm.log", lang), key="vm_log")
-ui.share(["vm_log"])
+widgets.share(["vm_log"])
 
 freq, spend = c["frequency"].to_numpy(float), c["avg_spend"].to_numpy(float)
 f_line, s_line = f_split.at(freq), s_split.at(spend)
@@ -29,15 +30,15 @@ def label(k):
 
 
 cols = st.columns(3)
-cols[0].metric(t("metric.customers", lang), ui.number(len(c), lang))
+cols[0].metric(t("metric.customers", lang), widgets.number(len(c), lang))
 cols[1].metric(t("vm.line.f", lang), f"{f_line:,.2f}")
-cols[2].metric(t("vm.line.s", lang), ui.money(s_line, lang))
+cols[2].metric(t("vm.line.s", lang), widgets.money(s_line, lang))
 st.caption(t("vm.rule", lang))
 
 table = summary(codes, list(TYPES), revenue, {"avg_frequency": freq, "avg_spend": spend})
 table.insert(1, "label", [label(k) for k in TYPES])
 table["strategy"] = [t(f"vm.strategy.{k}", lang) for k in TYPES]
-ui.table(table, lang)
+widgets.table(table, lang)
 
 frame = c.assign(value_type=np.asarray(TYPES, dtype=object)[codes])
 fig, n = charts.quadrants(
@@ -54,13 +55,13 @@ fig, n = charts.quadrants(
     log=st.session_state.vm_log,
 )
 st.plotly_chart(fig, key="vm_chart")
-st.caption(t("rfm.scatter.sample", lang, shown=ui.number(n, lang), total=ui.number(len(frame), lang)))
+st.caption(t("rfm.scatter.sample", lang, shown=widgets.number(n, lang), total=widgets.number(len(frame), lang)))
 
-view = ui.view_picker("vm_view", [("whatif", "rfm.tab.whatif"), ("drill", "vm.tab.drill")], lang)
+view = widgets.view_picker("vm_view", [("whatif", "rfm.tab.whatif"), ("drill", "vm.tab.drill")], lang)
 if view == "whatif":
-    ui.whatif_panel(lang, "vm", ds.token, codes, list(TYPES), label, revenue)
+    whatif.whatif_panel(lang, "vm", ds.token, codes, list(TYPES), label, revenue)
 else:
-    ui.group_exports(
+    whatif.group_exports(
         lang,
         "value_matrix",
         frame[["customer_id", "frequency", "avg_spend", "monetary", "recency_days", "value_type"]],

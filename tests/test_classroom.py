@@ -85,13 +85,13 @@ def test_handouts_are_readable_pngs():
 
     from PIL import Image
 
-    import ui
     from crm_core.demo import load_demo
+    from ui import classroom as classroom_view
 
     c = load_demo("classroom").customers
     for model in ("rfm8", "value_matrix", "lifecycle"):
         for lang in ("zh", "en"):
-            png = ui.handout_png(lang, model, c)
+            png = classroom_view.handout_png(lang, model, c)
             image = Image.open(io.BytesIO(png))
             assert image.format == "PNG" and image.size[0] >= 1000 and image.size[1] >= 300
             # not blank: the table draws text in many colours of grey

@@ -1,0 +1,102 @@
+"""Streamlit side of CRM Value Lab: the only code besides pages/ that imports streamlit.
+
+Every page starts with ``lang = ui.setup("nav.x")`` and reads the data with ``ui.dataset()``;
+the rest lives in one module per concern:
+
+* ``state``: session keys, the :class:`Dataset` a session works on
+* ``widgets``: tables, number/money formatting, split widget, view picker, URL persistence
+* ``loading``: cached loading, the load report and how a file was read
+* ``whatif``: baseline pin and comparison view shared by the analysis pages
+* ``rfm``, ``value_lifecycle``, ``bullseye``, ``classroom``: one view module per page area
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+from crm_core import demo
+from crm_core.errors import CrmError
+from crm_core.i18n import LANGS, t
+from crm_core.ingest import LoadOptions
+from ui.loading import load_dataset
+from ui.state import Dataset, dataset
+from ui.widgets import md_escape
+
+__all__ = ["PAGES", "Dataset", "dataset", "setup"]
+
+PAGES = [  # (path, label key, icon): the sidebar, in order
+    ("app.py", "nav.home", ":material/home:"),
+    ("pages/data.py", "nav.data", ":material/upload_file:"),
+    ("pages/rfm.py", "nav.rfm", ":material/grid_view:"),
+    ("pages/value_matrix.py", "nav.value_matrix", ":material/scatter_plot:"),
+    ("pages/lifecycle.py", "nav.lifecycle", ":material/timeline:"),
+    ("pages/bullseye.py", "nav.bullseye", ":material/target:"),
+    ("pages/classroom.py", "nav.classroom", ":material/school:"),
+]
+
+
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+
+def setup(title_key: str) -> str:
+    """Page config, language switch, sidebar links, data in use. Returns the language."""
+    st.set_page_config(page_title=t("app.title", "en"), page_icon=":material/insights:", layout="wide")
+    lang = _language()
+    with st.sidebar:
+        st.markdown(f"### {t('app.title', lang)}")
+        for path, key, icon in PAGES:
+            st.page_link(path, label=t(key, lang), icon=icon)
+    _ensure_data(lang)
+    st.title(t(title_key, lang) if title_key != "nav.home" else t("app.title", lang))
+    return lang
+
+
+def _language() -> str:
+    if "lang" not in st.session_state:
+        asked = st.query_params.get("lang")
+        locale = (getattr(st.context, "locale", None) or "").lower()
+        st.session_state.lang = asked if asked in LANGS else ("zh" if locale.startswith("zh") else "en")
+    st.session_state["lang_widget"] = st.session_state.lang
+
+    def changed() -> None:
+        st.session_state.lang = st.session_state["lang_widget"]
+
+    st.sidebar.radio(
+        "语言 / Language",
+        LANGS,
+        key="lang_widget",
+        format_func=LANG_NAMES.get,
+        horizontal=True,
+        on_change=changed,
+    )
+    if st.query_params.get("lang") != st.session_state.lang:  # a shared link opens in the same language
+        st.query_params["lang"] = st.session_state.lang
+    return st.session_state.lang
+
+
+def startup_path() -> Path | None:
+    """``streamlit run app.py -- --data PATH`` starts on PATH instead of the demo data."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--data", type=Path)
+    args, _ = parser.parse_known_args(sys.argv[1:])
+    return args.data
+
+
+def _ensure_data(lang: str) -> None:
+    if "dataset" in st.session_state:
+        return
+    path = startup_path()
+    if path is not None:
+        try:
+            data = path.read_bytes()
+            st.session_state.dataset = load_dataset("file", path.name, data, LoadOptions())
+            return
+        except (OSError, CrmError) as exc:
+            msg = exc.message(lang, escape=md_escape) if isinstance(exc, CrmError) else md_escape(exc)
+            st.sidebar.error(f"{md_escape(str(path))}: {msg}")
+    data, name = demo.demo_bytes("demo")
+    st.session_state.dataset = load_dataset("demo", name, data, LoadOptions())

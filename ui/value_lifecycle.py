@@ -1,0 +1,104 @@
+"""Lifecycle grid views: growth potential, the grid table, stage rules and views."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from crm_core.i18n import t
+from ui.widgets import money, number, table
+
+
+def potential(lang: str, ds, method: str, extras: list[str]):
+    """Growth potential per customer by the chosen method, explained on the page; None to stop."""
+    from crm_core.potential import customer_column, predict, wallet_gap
+
+    c, tx = ds.result.customers, ds.result.transactions
+    st.markdown(t(f"lc.potential.{method}.help", lang))
+    if method == "model":
+        key = ("lc_model", ds.token)
+        if st.session_state.get("lc_model_key") != key:
+            with st.spinner(t("lc.model.running", lang)):
+                st.session_state.lc_model = predict(tx, ds.result.report.as_of)
+            st.session_state.lc_model_key = key
+        pot = st.session_state.lc_model
+        if not pot.ok:
+            st.warning(t(pot.reason, lang, **pot.holdout))
+            return None
+        h = pot.holdout
+        cols = st.columns(4)
+        cols[0].metric(t("lc.model.mae", lang), money(h["model_mae"], lang))
+        cols[1].metric(t("lc.model.naive_mae", lang), money(h["naive_mae"], lang))
+        cols[2].metric(t("lc.model.rmse", lang), money(h["model_rmse"], lang))
+        cols[3].metric(t("lc.model.naive_rmse", lang), money(h["naive_rmse"], lang))
+        better = h["model_mae"] < h["naive_mae"]
+        st.caption(
+            t(
+                "lc.model.beats" if better else "lc.model.loses",
+                lang,
+                w=h["window_days"],
+                train=h["train_cutoff"],
+                hold=h["holdout_cutoff"],
+                n=number(h["holdout_customers"], lang),
+            )
+        )
+        return pot.predicted.reindex(c["customer_id"]).fillna(0.0).reset_index(drop=True)
+    column = st.sidebar.selectbox(t("lc.column", lang), extras, key="lc_column")
+    values = customer_column(c, tx, column)
+    if method == "wallet":
+        values = wallet_gap(c, values)
+    missing = int(values.isna().sum())
+    if missing:
+        st.info(t("lc.column.missing", lang, n=number(missing, lang)))
+    return values.fillna(0.0).reset_index(drop=True)
+
+
+def grid_table(lang: str, codes: np.ndarray, value: np.ndarray, potential: np.ndarray) -> pd.DataFrame:
+    from crm_core.lifecycle import CELLS
+    from crm_core.value_matrix import summary
+
+    grid = summary(codes, list(CELLS), value, {"avg_current": value, "avg_potential": potential})
+    grid = grid.rename(columns={"segment": "cell", "revenue": "total_value", "pct_revenue": "pct_value"})
+    grid.insert(1, "label", [t(f"lc.cell.{k}", lang) for k in CELLS])
+    grid["allocation"] = [t(f"lc.alloc.{k}", lang) for k in CELLS]
+    grid["retention"] = [t(f"lc.retain.{k}", lang) for k in CELLS]
+    return grid
+
+
+def stage_rules(lang: str, d):
+    from crm_core.lifecycle import StageRules
+
+    with st.expander(t("lc.stage.rules", lang), expanded=False):
+        c = st.columns(5)
+        rules = StageRules(
+            exploration_days=c[0].number_input(
+                t("lc.stage.exploration_days", lang), 1, 720, d.exploration_days, key="st_explore"
+            ),
+            window_days=c[1].number_input(t("lc.stage.window_days", lang), 7, 365, d.window_days, key="st_window"),
+            growth_pct=c[2].number_input(t("lc.stage.growth_pct", lang), 0.0, 1000.0, d.growth_pct, key="st_growth"),
+            decline_pct=c[3].number_input(
+                t("lc.stage.decline_pct", lang), -100.0, 0.0, d.decline_pct, key="st_decline"
+            ),
+            lapsed_days=c[4].number_input(t("lc.stage.lapsed_days", lang), 1, 1000, d.lapsed_days, key="st_lapsed"),
+        )
+        st.caption(t("lc.stage.explain", lang, **rules.__dict__))
+    return rules
+
+
+def stage_views(lang: str, frame: pd.DataFrame, stages, cells) -> None:
+    counts = frame["stage"].value_counts().reindex(list(stages), fill_value=0)
+    dist = pd.DataFrame(
+        {
+            "label": [t(f"lc.stage.{s}", lang) for s in stages],
+            "customers": counts.to_numpy(),
+            "pct_customers": 100 * counts.to_numpy() / max(len(frame), 1),
+            "task": [t(f"lc.task.{s}", lang) for s in stages],
+        }
+    )
+    table(dist, lang)
+    cross = pd.crosstab(frame["stage"], frame["cell"]).reindex(index=list(stages), columns=list(cells), fill_value=0)
+    cross.index = [t(f"lc.stage.{s}", lang) for s in stages]
+    cross.columns = [t(f"lc.cell.{k}", lang) for k in cells]
+    st.markdown(f"**{t('lc.stage.cross', lang)}**")
+    st.dataframe(cross)

@@ -1,0 +1,171 @@
+"""Small shared widgets and formats: escaped markdown, money, tables, URL-persisted settings."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from crm_core.i18n import LABELS, fmt_money, fmt_number, t
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_escape(text: object) -> str:
+    """User text made inert for st.markdown: no links, images, emphasis or HTML."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def say(lang: str, key: str, **params: object) -> str:
+    """A label with user-supplied parameters escaped for markdown."""
+    return t(key, lang, **{k: md_escape(v) if isinstance(v, str) else v for k, v in params.items()})
+
+
+CURRENCY_SIGNS = {"CNY": "¥", "RMB": "¥", "人民币": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "CAD": "CA$"}
+
+
+def currency_sign(code: str | None) -> str:
+    """The sign money is shown with: the data's currency (¥ when the data does not say)."""
+    if not code:
+        return "¥"
+    return CURRENCY_SIGNS.get(code.upper(), CURRENCY_SIGNS.get(code, f"{code} "))
+
+
+def money(value: float, lang: str) -> str:
+    ds = st.session_state.get("dataset")
+    code = ds.result.report.currency if ds is not None else None
+    return fmt_money(value, lang, currency_sign(code))
+
+
+def number(value: float, lang: str) -> str:
+    """Counts: grouped digits in both languages (万 is kept for money)."""
+    return fmt_number(value, "en")
+
+
+MONEY_COLUMNS = {
+    "monetary",
+    "avg_spend",
+    "returns",
+    "revenue",
+    "avg_monetary",
+    "avg_m",
+    "revenue_before",
+    "revenue_after",
+    "revenue_change",
+    "total_value",
+    "avg_current",
+    "avg_potential",
+    "current_value",
+    "potential",
+}
+
+
+def table(frame: pd.DataFrame, lang: str) -> None:
+    """A dataframe with translated headers for known columns, dates without a time, money rounded.
+
+    User text is shown as grid cells, never as markdown or HTML.
+    """
+    config = {}
+    for col in frame.columns:
+        label = t(f"col.{col}", lang) if f"col.{col}" in LABELS["en"] else None
+        if frame[col].dtype.kind == "M":
+            config[col] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
+        elif col in MONEY_COLUMNS:
+            config[col] = st.column_config.NumberColumn(label, format="%.2f")
+        elif col.startswith(("pct_", "avg_")) or col == "segment_share":
+            config[col] = st.column_config.NumberColumn(label, format="%.1f")
+        elif label:
+            config[col] = st.column_config.Column(label)
+    st.dataframe(frame, hide_index=True, column_config=config)
+
+
+def _rows_height(rows: int) -> int:
+    """Pixels for a table that shows all its ``rows`` (up to 20) without scrolling."""
+    return 38 + 35 * min(rows, 20)
+
+
+def persisted(key: str, default, cast=str, options=None) -> None:
+    """Seed widget ``key`` from this session's last value, else the URL, else ``default``.
+
+    Call before drawing the widget (without a value argument), and :func:`share` after, so a
+    setting survives page switches and a copied link reopens the same view.
+    """
+    if key in st.session_state:
+        return
+    value = st.session_state.get(f"keep_{key}", None)
+    if value is None:
+        raw = st.query_params.get(key)
+        try:
+            value = cast(raw) if raw is not None else default
+        except (TypeError, ValueError):
+            value = default
+    if options is not None and value not in options:
+        value = default
+    st.session_state[key] = value
+
+
+def share(keys: list[str]) -> None:
+    """Keep widget values beyond the page and write them into the URL."""
+    for key in keys:
+        if key in st.session_state:
+            value = st.session_state[key]
+            st.session_state[f"keep_{key}"] = value
+            text = str(int(value) if isinstance(value, bool) else value)
+            if st.query_params.get(key) != text:  # every write is a message to the browser
+                st.query_params[key] = text
+
+
+def as_bool(raw: str) -> bool:
+    return str(raw).lower() in ("1", "true", "yes")
+
+
+def parse_edges(text: str) -> tuple[float, ...]:
+    """'30, 90, 180' → (30.0, 90.0, 180.0); commas, spaces, 、 or ； between numbers."""
+    parts = re.split(r"[,\s、；;，]+", text.strip())
+    return tuple(float(p) for p in parts if p)
+
+
+def safe_filename(name: str) -> str:
+    return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", name).strip("_")[:60] or "scenario"
+
+
+def split_widget(lang: str, prefix: str, label: str, values: np.ndarray, integer: bool = False):
+    """High/low line for one axis: mean, median, percentile or a value (a slider). In the URL."""
+    from crm_core.value_matrix import SPLIT_METHODS, Split
+
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+    hi = hi if hi > lo else lo + 1
+    persisted(f"{prefix}_method", "mean", str, list(SPLIT_METHODS))
+    persisted(f"{prefix}_pct", 50, int)
+    persisted(f"{prefix}_value", round(float(np.nanmean(values)), 2), float)
+    sb = st.sidebar
+    sb.selectbox(label, list(SPLIT_METHODS), key=f"{prefix}_method", format_func=lambda k: t(f"rfm.split.{k}", lang))
+    method = st.session_state[f"{prefix}_method"]
+    if method == "percentile":
+        sb.slider(t("split.percentile", lang), 5, 95, step=5, key=f"{prefix}_pct")
+    elif method == "value":
+        st.session_state[f"{prefix}_value"] = float(min(max(st.session_state[f"{prefix}_value"], lo), hi))
+        step = 1.0 if integer else float(max(0.01, round((hi - lo) / 200, 2)))
+        sb.slider(t("split.value", lang), lo, hi, step=step, key=f"{prefix}_value")
+    share([f"{prefix}_method", f"{prefix}_pct", f"{prefix}_value"])
+    return Split(method, float(st.session_state[f"{prefix}_pct"]), float(st.session_state[f"{prefix}_value"]))
+
+
+def view_picker(name: str, views: list[tuple[str, str]], lang: str) -> str:
+    """Which view of a page to draw (kept in the URL). Unlike tabs, only the chosen view is
+    computed and sent to the browser, so a what-if move redraws one view, not all of them."""
+    keys = [k for k, _ in views]
+    labels = dict(views)
+    persisted(name, keys[0], str, keys)
+    st.radio(
+        t("view", lang),
+        keys,
+        key=name,
+        horizontal=True,
+        format_func=lambda k: t(labels[k], lang),
+        label_visibility="collapsed",
+    )
+    share([name])
+    return st.session_state[name]
