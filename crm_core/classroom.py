@@ -12,6 +12,7 @@ import pandas as pd
 
 from crm_core.errors import CrmError
 from crm_core.groups import at_or_above
+from crm_core.i18n import t
 
 QUADRANTS = ("key", "key_development", "maintenance", "opportunistic")
 GROWTH_CELLS = ("loyalty", "expansion", "acquisition", "diversification")
@@ -114,3 +115,51 @@ def quiz(customers: pd.DataFrame, answers: pd.Series, n: int = 5, seed: int = 0)
             }
         )
     return rows
+
+
+def model_answers(small: pd.DataFrame, model: str) -> tuple[pd.Series, dict]:
+    """The right answer per customer for a classroom model, and the split values used.
+
+    ``model``: rfm8 (segment keys), value_matrix (type keys) or lifecycle (cells "1"–"4",
+    needs a ``potential`` column). Splits are at the means; a value on a split is high.
+    """
+    from crm_core.lifecycle import cell_codes
+    from crm_core.rfm import RfmParams, rfm
+    from crm_core.value_matrix import TYPES, type_codes
+
+    if model == "rfm8":
+        out = rfm(small, RfmParams(), "cn8")
+        means = {"R": small["recency_days"].mean(), "F": small["frequency"].mean(), "M": small["monetary"].mean()}
+        return out["segment"], means
+    if model == "value_matrix":
+        f, s = small["frequency"].to_numpy(float), small["avg_spend"].to_numpy(float)
+        codes = type_codes(f, s, f.mean(), s.mean())
+        return pd.Series(np.asarray(TYPES, dtype=object)[codes]), {"F": f.mean(), "avg_spend": s.mean()}
+    v = small["monetary"].to_numpy(float)
+    p = pd.to_numeric(small.get("potential", pd.Series(np.nan, index=small.index)), errors="coerce").to_numpy()
+    if np.isnan(p).all():
+        raise CrmError("error.no_potential_column")
+    p = np.nan_to_num(p)
+    return pd.Series(cell_codes(v, p, v.mean(), p.mean()).astype(str)), {"value": v.mean(), "potential": p.mean()}
+
+
+def answer_label(model: str, key: str, lang: str) -> str:
+    """The display name of an answer key in ``lang``."""
+    from crm_core.segments import builtin
+
+    if model == "rfm8":
+        return builtin("cn8").label(key, lang)
+    if model == "value_matrix":
+        return t(f"vm.type.{key}", lang)
+    return t(f"lc.cell.{key}", lang)
+
+
+def answer_strategy(model: str, key: str, lang: str) -> str:
+    """The recommended action for an answer key in ``lang``."""
+    from crm_core.segments import builtin
+
+    if model == "rfm8":
+        return builtin("cn8").action(key, lang)
+    if model == "value_matrix":
+        return t(f"vm.strategy.{key}", lang)
+    return f"{t(f'lc.alloc.{key}', lang)} · {t(f'lc.retain.{key}', lang)}"

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from crm_core import demo
+from crm_core.classroom import answer_label, answer_strategy, model_answers
 from crm_core.errors import CrmError
 from crm_core.groups import at_or_above, at_or_below
 from crm_core.i18n import t
@@ -26,48 +27,6 @@ def classroom_table(lang: str) -> pd.DataFrame:
     return demo.load_demo("classroom").customers
 
 
-def _model_answers(small: pd.DataFrame, model: str) -> tuple[pd.Series, dict]:
-    """The right answer per customer for a model, and the split values used (at the means)."""
-    from crm_core.lifecycle import cell_codes
-    from crm_core.rfm import RfmParams, rfm
-    from crm_core.value_matrix import TYPES, type_codes
-
-    if model == "rfm8":
-        out = rfm(small, RfmParams(), "cn8")
-        means = {"R": small["recency_days"].mean(), "F": small["frequency"].mean(), "M": small["monetary"].mean()}
-        return out["segment"], means
-    if model == "value_matrix":
-        f, s = small["frequency"].to_numpy(float), small["avg_spend"].to_numpy(float)
-        codes = type_codes(f, s, f.mean(), s.mean())
-        return pd.Series(np.asarray(TYPES, dtype=object)[codes]), {"F": f.mean(), "avg_spend": s.mean()}
-    v = small["monetary"].to_numpy(float)
-    p = pd.to_numeric(small.get("potential", pd.Series(np.nan, index=small.index)), errors="coerce").to_numpy()
-    if np.isnan(p).all():
-        raise CrmError("error.no_potential_column")
-    p = np.nan_to_num(p)
-    return pd.Series(cell_codes(v, p, v.mean(), p.mean()).astype(str)), {"value": v.mean(), "potential": p.mean()}
-
-
-def answer_label(model: str, key: str, lang: str) -> str:
-    from crm_core.segments import builtin
-
-    if model == "rfm8":
-        return builtin("cn8").label(key, lang)
-    if model == "value_matrix":
-        return t(f"vm.type.{key}", lang)
-    return t(f"lc.cell.{key}", lang)
-
-
-def answer_strategy(model: str, key: str, lang: str) -> str:
-    from crm_core.segments import builtin
-
-    if model == "rfm8":
-        return builtin("cn8").action(key, lang)
-    if model == "value_matrix":
-        return t(f"vm.strategy.{key}", lang)
-    return f"{t(f'lc.alloc.{key}', lang)} · {t(f'lc.retain.{key}', lang)}"
-
-
 def _large_text(on: bool) -> None:
     if on:  # static CSS only: no user text ever reaches unsafe_allow_html
         st.markdown("<style>[data-testid='stMain'] * {font-size: 1.25rem !important;}</style>", unsafe_allow_html=True)
@@ -81,7 +40,7 @@ def walkthrough(lang: str, small: pd.DataFrame) -> None:
     )
     _large_text(c2.toggle(t("cls.large", lang), key="wt_large"))
     try:
-        answers, means = _model_answers(small, model)
+        answers, means = model_answers(small, model)
     except CrmError as exc:
         st.warning(exc.message(lang, escape=md_escape))
         return
@@ -135,7 +94,7 @@ def models_crosstab(lang: str, small: pd.DataFrame) -> None:
     frame = small[["customer_id"]].copy()
     for model in CLASS_MODELS:
         try:
-            answers, _ = _model_answers(small, model)
+            answers, _ = model_answers(small, model)
         except CrmError:
             continue
         frame[t(f"cls.model.{model}", lang)] = [answer_label(model, k, lang) for k in answers]
@@ -153,7 +112,7 @@ def quiz_view(lang: str, small: pd.DataFrame) -> None:
         t("cls.model", lang), CLASS_MODELS, key="quiz_model", format_func=lambda m: t(f"cls.model.{m}", lang)
     )
     try:
-        answers, means = _model_answers(small, model)
+        answers, means = model_answers(small, model)
     except CrmError as exc:
         st.warning(exc.message(lang, escape=md_escape))
         return
@@ -371,7 +330,7 @@ def handout_png(lang: str, model: str, small: pd.DataFrame) -> bytes:
     from crm_core.charts import handout
     from crm_core.segments import builtin
 
-    answers, means = _model_answers(small, model)
+    answers, means = model_answers(small, model)
     counts = answers.value_counts()
     if model == "rfm8":
         sch = builtin("cn8")
