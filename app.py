@@ -11,7 +11,6 @@ st.markdown(t("app.tagline", lang))
 
 st.subheader(t("home.what", lang))
 st.markdown(t("home.modules", lang))
-st.caption(t("home.coming", lang))
 
 st.subheader(t("home.data_in_use", lang))
 loading.data_summary(lang)

@@ -42,7 +42,10 @@ def make_customers(n: int, seed: int = 3) -> pd.DataFrame:
 
 
 def run(sizes: list[int], moves: int = 11) -> list[dict]:
-    from crm_core.rfm import RfmParams, counts, prepare, segment_codes, with_split
+    from dataclasses import replace
+
+    from crm_core.groups import counts
+    from crm_core.rfm import RfmParams, prepare, segment_codes
     from crm_core.segments import builtin, compile_scheme
 
     out = []
@@ -58,7 +61,7 @@ def run(sizes: list[int], moves: int = 11) -> list[dict]:
             table = compile_scheme(scheme)
             times = []
             for i in range(moves):
-                p = with_split(params, r_split=60 + 10 * i)
+                p = replace(params, r_split=60 + 10 * i)
                 t0 = time.perf_counter()
                 codes, _ = segment_codes(prep, scheme, p, table)
                 c, r = counts(codes, prep.revenue, len(scheme.keys))

@@ -80,23 +80,6 @@ def growth_matrix(transactions: pd.DataFrame, product_col: str, freq: str = "Q")
     return out[["period", "cell", "revenue", "share_pct"]]
 
 
-def rfm8_steps(customers: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """The 8-segment model one computation at a time: values, means, high/low, segment."""
-    from crm_core.rfm import RfmParams, rfm
-
-    out = rfm(customers, RfmParams(), "cn8")
-    values = out[["customer_id", "recency_days", "frequency", "monetary"]]
-    means = pd.DataFrame(
-        {
-            "recency_days": [values["recency_days"].mean()],
-            "frequency": [values["frequency"].mean()],
-            "monetary": [values["monetary"].mean()],
-        }
-    )
-    flags = out[["customer_id", "r_high", "f_high", "m_high"]]
-    return [("values", values), ("means", means), ("flags", flags), ("segment", out[["customer_id", "segment"]])]
-
-
 def quiz(customers: pd.DataFrame, answers: pd.Series, n: int = 5, seed: int = 0) -> list[dict]:
     """``n`` random customers with their values and the right answer (a key of ``answers``)."""
     rng = np.random.default_rng(seed)

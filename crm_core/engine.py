@@ -19,8 +19,6 @@ import pandas as pd
 from crm_core.errors import CrmError
 from crm_core.summarize import _finish, customer_expr
 
-ENGINES = ("duckdb", "spark")
-
 
 def spark_backend(master: str | None = None, remote: str | None = None):
     """An Ibis backend on a Spark session: ``remote`` (sc://host:port) or ``master`` (default local[2])."""

@@ -30,7 +30,6 @@ LABELS: dict[str, dict[str, str]] = {
             "- **Bullseye form**: 30 criteria for an online direct-sales decision.\n"
             "- **Classroom**: walkthroughs, handouts, a quiz and the course's other models."
         ),
-        "home.coming": "Analysis pages are being added one by one; each appears in the sidebar when ready.",
         "home.data_in_use": "Data in use",
         "home.open_data": "Upload your own data or check the load report",
         "data.source.demo": "Bundled demo transactions",
@@ -690,7 +689,6 @@ LABELS: dict[str, dict[str, str]] = {
             "- **布尔塞模型**：判断是否适合网上直销的 30 项标准。\n"
             "- **课堂**：分步演示、讲义、测验以及课程中的其他模型。"
         ),
-        "home.coming": "分析页面正在逐个上线，完成后会出现在侧边栏。",
         "home.data_in_use": "当前数据",
         "home.open_data": "上传自己的数据或查看导入报告",
         "data.source.demo": "内置演示交易数据",

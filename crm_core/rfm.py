@@ -10,13 +10,13 @@ scoring method; :func:`segment_codes` (flags + one table lookup) is all a split 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from crm_core.errors import CrmError
-from crm_core.groups import at_or_above, at_or_below
+from crm_core.groups import at_or_above, at_or_below, counts
 from crm_core.segments import UNASSIGNED, Scheme, assign, builtin, compile_scheme
 
 DIMS = ("r", "f", "m")
@@ -202,14 +202,6 @@ def segment_codes(
     return codes, split
 
 
-def counts(codes: np.ndarray, revenue: np.ndarray, n_segments: int) -> tuple[np.ndarray, np.ndarray]:
-    """Customers and revenue per segment code (the what-if inner loop: two bincounts)."""
-    return (
-        np.bincount(codes, minlength=n_segments),
-        np.bincount(codes, weights=revenue, minlength=n_segments),
-    )
-
-
 def rfm(customers: pd.DataFrame, params: RfmParams = RfmParams(), scheme: Scheme | str = "cn8") -> pd.DataFrame:
     """Scores, flags and segment per customer.
 
@@ -261,21 +253,6 @@ def summary(prep: Prepared, codes: np.ndarray, scheme: Scheme) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
-def migration(
-    before: np.ndarray, after: np.ndarray, revenue: np.ndarray, keys: list[str], after_keys: list[str] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """From-segment × to-segment tables of customers and of revenue (rows: baseline).
-
-    ``after_keys`` names the columns when the current settings use another scheme.
-    """
-    cols = keys if after_keys is None else after_keys
-    k, j = len(keys), len(cols)
-    flat = before * j + after
-    n = np.bincount(flat, minlength=k * j).reshape(k, j)
-    rev = np.bincount(flat, weights=revenue, minlength=k * j).reshape(k, j)
-    return pd.DataFrame(n, index=keys, columns=cols), pd.DataFrame(rev, index=keys, columns=cols)
-
-
 def explain(prep: Prepared, index: int, split: dict[str, float], params: RfmParams) -> list[dict]:
     """Why customer ``index`` is high or low on each dimension: value, split, outcome."""
     rows = []
@@ -295,8 +272,3 @@ def explain(prep: Prepared, index: int, split: dict[str, float], params: RfmPara
             }
         )
     return rows
-
-
-def with_split(params: RfmParams, **changes) -> RfmParams:
-    """A copy of ``params`` with some settings changed (what-if)."""
-    return replace(params, **changes).validate()

@@ -108,5 +108,5 @@ elif view == "pyramid":
     st.caption(t("lc.pyramid.note", lang))
 else:
     whatif.whatif_panel(
-        lang, "lc", ds.token, codes, list(CELLS), lambda k: t(f"lc.cell.{k}", lang), c["monetary"].to_numpy(float)
+        lang, "lc", ds.token, codes, list(CELLS), lambda k, lg: t(f"lc.cell.{k}", lg), c["monetary"].to_numpy(float)
     )

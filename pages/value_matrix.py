@@ -59,7 +59,7 @@ st.caption(t("rfm.scatter.sample", lang, shown=widgets.number(n, lang), total=wi
 
 view = widgets.view_picker("vm_view", [("whatif", "rfm.tab.whatif"), ("drill", "vm.tab.drill")], lang)
 if view == "whatif":
-    whatif.whatif_panel(lang, "vm", ds.token, codes, list(TYPES), label, revenue)
+    whatif.whatif_panel(lang, "vm", ds.token, codes, list(TYPES), lambda k, lg: t(f"vm.type.{k}", lg), revenue)
 else:
     whatif.group_exports(
         lang,

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from crm_core.classroom import growth_matrix, key_accounts, quiz, rfm8_steps, satisfaction, weighted_score
+from crm_core.classroom import growth_matrix, key_accounts, quiz, satisfaction, weighted_score
 from crm_core.errors import CrmError
 
 
@@ -61,14 +61,22 @@ def test_growth_matrix_cells():
     assert shares.round(6).tolist() == [100.0, 100.0]
 
 
-def test_walkthrough_steps_and_quiz_on_the_classroom_table():
+def test_model_answers_and_quiz_on_the_classroom_table():
+    from crm_core.classroom import model_answers
     from crm_core.demo import load_demo
     from crm_core.rfm import RfmParams, rfm
 
     c = load_demo("classroom").customers
-    steps = rfm8_steps(c)
-    assert [s[0] for s in steps] == ["values", "means", "flags", "segment"]
-    assert steps[1][1]["frequency"].iloc[0] == pytest.approx(88 / 15)
+    segments, means = model_answers(c, "rfm8")
+    assert means["F"] == pytest.approx(88 / 15)  # the course table: 88 purchases by 15 customers
+    assert segments.tolist() == rfm(c, RfmParams(), "cn8")["segment"].tolist()
+    types, lines = model_answers(c, "value_matrix")
+    high_f = c["frequency"] >= c["frequency"].mean()
+    high_s = c["avg_spend"] >= c["avg_spend"].mean()
+    expected = [
+        "premium" if f and s else "spender" if s else "frequent" if f else "uncertain" for f, s in zip(high_f, high_s)
+    ]
+    assert types.tolist() == expected
     answers = rfm(c, RfmParams(), "cn8")["segment"]
     q = quiz(c, answers, n=5, seed=1)
     assert len(q) == 5 and len({x["customer_id"] for x in q}) == 5

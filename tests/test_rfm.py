@@ -1,6 +1,7 @@
 """RFM: the 8-segment table pinned, recency direction, ties, thresholds, rules, conservation."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -9,18 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_core.errors import CrmError
+from crm_core.groups import counts, migration
 from crm_core.rfm import (
     RfmParams,
-    counts,
     explain,
-    migration,
     prepare,
     quantile_scores,
     rfm,
     segment_codes,
     summary,
     threshold_scores,
-    with_split,
 )
 from crm_core.segments import builtin, load_scheme
 
@@ -133,7 +132,7 @@ def test_migration_and_counts():
     sch = builtin("cn8")
     prep = prepare(frame, SPLIT)
     before, _ = segment_codes(prep, sch)
-    after, _ = segment_codes(prep, sch, with_split(SPLIT, r_split=100))  # b becomes recent enough
+    after, _ = segment_codes(prep, sch, replace(SPLIT, r_split=100))  # b becomes recent enough
     n, rev = migration(before, after, prep.revenue, sch.keys)
     assert n.loc["important_retain", "important_value"] == 1 and n.to_numpy().sum() == 3
     assert rev.loc["important_retain", "important_value"] == 2000

@@ -208,7 +208,7 @@ def explain(lang: str, params, split: dict, scheme) -> None:
 
 def whatif(lang: str, token: str, prep, codes, scheme, params) -> None:
     """Pin the current settings as a baseline; show who moves where when settings change."""
-    whatif_panel(lang, "rfm", token, codes, scheme.keys, lambda k: scheme.label(k, lang), prep.revenue)
+    whatif_panel(lang, "rfm", token, codes, scheme.keys, scheme.label, prep.revenue)
 
 
 def customer(lang: str, prep, codes, split: dict, scheme, params) -> None:

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.export import to_csv_bytes
-from crm_core.i18n import t
+from crm_core.groups import compare
+from crm_core.i18n import LANGS, t
 from ui.widgets import money, number, table
 
 
@@ -20,11 +21,10 @@ def charts_migration(frame: pd.DataFrame, rows: list[str], cols: list[str], titl
 def whatif_panel(lang: str, name: str, token: str, codes: np.ndarray, keys: list, label, revenue: np.ndarray) -> None:
     """Pin a baseline; show how many customers and how much revenue moved between groups.
 
-    ``label(key)`` names a group; the baseline keeps its own keys and labels, so the current
-    grouping may use another scheme.
+    ``label(key, lang)`` names a group. The baseline keeps its keys, with their names in every
+    language taken when it was pinned (the current grouping may use another scheme), so a
+    language switch after pinning renders both sides in the new language.
     """
-    from crm_core.rfm import counts, migration
-
     st.caption(t("rfm.whatif.help", lang))
     c1, c2 = st.columns(2)
     slot = f"{name}_baseline"
@@ -33,7 +33,7 @@ def whatif_panel(lang: str, name: str, token: str, codes: np.ndarray, keys: list
             "token": token,
             "codes": codes.copy(),
             "keys": list(keys),
-            "labels": {k: label(k) for k in keys},
+            "names": {lg: {k: label(k, lg) for k in keys} for lg in LANGS},
         }
     base = st.session_state.get(slot)
     if base and c2.button(t("rfm.whatif.clear", lang), key=f"{name}_unpin"):
@@ -45,50 +45,37 @@ def whatif_panel(lang: str, name: str, token: str, codes: np.ndarray, keys: list
     if base["token"] != token or len(base["codes"]) != len(codes):
         st.warning(t("rfm.whatif.stale", lang))
         return
-    old_keys, old_label = base["keys"], base["labels"]
-    keys = list(keys)
+    old_keys, keys = base["keys"], list(keys)
+
+    def old_label(k: str) -> str:
+        return base["names"][lang][k]
+
     if old_keys != keys:
         st.info(
             t(
                 "rfm.whatif.other_scheme",
                 lang,
-                before=", ".join(old_label.values())[:80],
-                after=", ".join(label(k) for k in keys)[:80],
+                before=", ".join(old_label(k) for k in old_keys)[:80],
+                after=", ".join(label(k, lang) for k in keys)[:80],
             )
         )
-    changed = np.asarray(old_keys, dtype=object)[base["codes"]] != np.asarray(keys, dtype=object)[codes]
+    cmp = compare(base["codes"], old_keys, codes, keys, revenue)
     c = st.columns(2)
     c[0].metric(
         t("rfm.whatif.moved", lang),
-        number(int(changed.sum()), lang),
-        f"{100 * changed.sum() / max(len(codes), 1):.1f}%",
+        number(cmp.moved, lang),
+        f"{100 * cmp.moved / max(cmp.total, 1):.1f}%",
         delta_color="off",
     )
-    c[1].metric(t("rfm.whatif.moved_rev", lang), money(float(revenue[changed].sum()), lang))
-    n0, r0 = counts(base["codes"], revenue, len(old_keys))
-    n1, r1 = counts(codes, revenue, len(keys))
-    before = pd.DataFrame({"customers_before": n0, "revenue_before": r0}, index=old_keys)
-    after = pd.DataFrame({"customers_after": n1, "revenue_after": r1}, index=keys)
-    change = before.join(after, how="outer").fillna(0).loc[list(dict.fromkeys([*old_keys, *keys]))]
-    change = change[(change["customers_before"] > 0) | (change["customers_after"] > 0)]
-    change.insert(0, "label", [label(k) if k in keys else old_label[k] for k in change.index])
-    change["customers_change"] = change["customers_after"] - change["customers_before"]
-    change["revenue_change"] = change["revenue_after"] - change["revenue_before"]
-    cols = [
-        "label",
-        "customers_before",
-        "customers_after",
-        "customers_change",
-        "revenue_before",
-        "revenue_after",
-        "revenue_change",
-    ]
-    table(change[cols].astype({c: "int64" for c in cols if c.startswith("customers")}), lang)
-    n, rev = migration(base["codes"], codes, revenue, old_keys, keys)
+    c[1].metric(t("rfm.whatif.moved_rev", lang), money(cmp.moved_revenue, lang))
+    change = cmp.changes.copy()
+    change.insert(0, "label", [label(k, lang) if k in keys else old_label(k) for k in change.index])
+    table(change, lang)
+    n, rev = cmp.customers, cmp.revenue
     rows = [i for i in range(len(old_keys)) if n.iloc[i].sum()]
     cols_i = [j for j in range(len(keys)) if n.iloc[:, j].sum()]
-    row_names = [old_label[old_keys[i]] for i in rows]
-    col_names = [label(keys[j]) for j in cols_i]
+    row_names = [old_label(old_keys[i]) for i in rows]
+    col_names = [label(keys[j], lang) for j in cols_i]
     c1, c2 = st.columns(2)
     c1.plotly_chart(
         charts_migration(n.iloc[rows, cols_i], row_names, col_names, t("rfm.whatif.matrix_n", lang)),
