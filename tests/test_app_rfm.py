@@ -114,3 +114,16 @@ def test_migration_across_schemes():
     change = at.dataframe[0].value  # the what-if change table
     assert change["customers_before"].sum() == change["customers_after"].sum() == 4000
     assert int(next(m.value for m in at.metric if m.label == "Customers who change segment").replace(",", "")) == 4000
+
+
+def test_a_baseline_pinned_in_chinese_is_drawn_in_english_after_a_switch():
+    import re
+
+    at = rfm_page(lang="zh", rfm_view="whatif")
+    at.button(key="rfm_pin").click().run()
+    at.sidebar.radio(key="lang_widget").set_value("en").run()
+    at.sidebar.selectbox(key="scheme").set_value("en10").run()  # the baseline's names now come from the pin
+    assert not at.exception
+    labels = at.dataframe[0].value["label"].tolist()
+    assert "Important value" in labels and "Champions" in labels
+    assert not [x for x in labels if re.search(r"[\u4e00-\u9fff]", x)], labels  # no Chinese left

@@ -41,3 +41,28 @@ def test_value_matrix_and_lifecycle_use_the_same_rule():
     assert type_codes(np.array([1.0, 5.0, 1.0]), AMOUNTS, 3.0, line).tolist() == [3, 0, 1]
     # lifecycle grid: cell 4 = high value and high potential (both exactly at their means)
     assert cell_codes(AMOUNTS, AMOUNTS, line, line).tolist() == [1, 4, 4]
+
+
+def test_compare_two_groupings_exactly():
+    from crm_core.groups import compare
+
+    revenue = np.array([10.0, 20.0, 30.0, 40.0])
+    before = np.array([0, 0, 1, 1])  # a a b b
+    after = np.array([0, 1, 1, 2])  # x y y z  (another scheme)
+    cmp = compare(before, ["a", "b"], after, ["x", "y", "z"], revenue)
+    assert (cmp.moved, cmp.moved_revenue, cmp.total) == (4, 100.0, 4)  # every key differs
+    expected = pd.DataFrame(
+        {
+            "customers_before": [2, 2, 0, 0, 0],
+            "customers_after": [0, 0, 1, 2, 1],
+            "customers_change": [-2, -2, 1, 2, 1],
+            "revenue_before": [30.0, 70.0, 0.0, 0.0, 0.0],
+            "revenue_after": [0.0, 0.0, 10.0, 50.0, 40.0],
+            "revenue_change": [-30.0, -70.0, 10.0, 50.0, 40.0],
+        },
+        index=["a", "b", "x", "y", "z"],
+    )
+    pd.testing.assert_frame_equal(cmp.changes, expected, check_dtype=False)
+    assert cmp.customers.loc["a"].tolist() == [1, 1, 0] and cmp.revenue.loc["b"].tolist() == [0.0, 30.0, 40.0]
+    same = compare(before, ["a", "b"], np.array([0, 1, 1, 1]), ["a", "b"], revenue)
+    assert (same.moved, same.moved_revenue) == (1, 20.0)
