@@ -42,3 +42,10 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_configure(config):
+    # a label whose {placeholders} do not fit the parameters given is a failing test, not quiet text
+    import crm_core.i18n
+
+    crm_core.i18n.STRICT = True

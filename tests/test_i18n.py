@@ -25,7 +25,7 @@ def test_both_languages_have_the_same_keys_and_placeholders():
 
 def test_every_key_used_in_code_exists():
     used = set()
-    for path in [*ROOT.glob("*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("crm_core/**/*.py")]:
+    for path in [*ROOT.glob("*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("crm_core/**/*.py")]:
         used |= set(
             re.findall(
                 r"""["']((?:app|nav|home|data|kind|metric|format|error|note|rfm|vm|lc|cls|bullseye|col|split|drill|"""
@@ -55,3 +55,29 @@ def test_formatting_follows_the_language():
     assert fmt_date(dt.date(2024, 3, 5), "en") == "5 Mar 2024"
     assert t("data.report.balance", "zh", read=3, kept=2, rejected=1) == "读取 3 行 = 保留 2 行 + 拒绝 1 行"
     assert t("no.such.key", "zh") == "no.such.key"
+
+
+class AnyValue:
+    """Formats under any spec ({n}, {share:.1f}): the test checks names, not types."""
+
+    def __format__(self, spec: str) -> str:
+        return "x"
+
+
+def test_every_label_formats_with_its_own_placeholders():
+    for lang in LANGS:
+        for key, text in LABELS[lang].items():
+            t(key, lang, **dict.fromkeys(placeholders(text), AnyValue()))  # strict in tests: raises if broken
+
+
+def test_a_label_given_the_wrong_parameters_fails_in_tests():
+    with pytest.raises(KeyError):
+        t("data.report.balance", "en", read=1)
+
+
+def test_labels_live_in_the_locale_files():
+    import tomllib
+
+    for lang in LANGS:
+        with (ROOT / "crm_core" / "locales" / f"{lang}.toml").open("rb") as fh:
+            assert tomllib.load(fh) == LABELS[lang]
