@@ -21,11 +21,8 @@ if params is None:
     st.stop()
 
 # Scores are computed once per data and scoring method; a split move only re-segments.
-prep_key = (ds.token, params.score_method, params.bins, params.r_edges, params.f_edges, params.m_edges, params.m_basis)
-if st.session_state.get("rfm_prep_key") != prep_key:
-    st.session_state.rfm_prep = prepare(customers, params)
-    st.session_state.rfm_prep_key = prep_key
-prep = st.session_state.rfm_prep
+prep_key = (params.score_method, params.bins, params.r_edges, params.f_edges, params.m_edges, params.m_basis)
+prep = ui.per_dataset(ds.token, "rfm_prepare", prep_key, lambda: prepare(customers, params))
 try:
     codes, split = segment_codes(prep, scheme, params)
 except CrmError as exc:
@@ -119,4 +116,4 @@ elif view == "customer":
     rfm_view.customer(lang, prep, codes, split, scheme, params)
 
 else:
-    rfm_view.clusters(lang, prep, codes, scheme, clusters)
+    rfm_view.clusters(lang, ds.token, prep_key, prep, codes, scheme, clusters)

@@ -23,10 +23,10 @@ from crm_core.errors import CrmError
 from crm_core.i18n import LANGS, t
 from crm_core.ingest import LoadOptions
 from ui.loading import load_dataset
-from ui.state import Dataset, dataset
+from ui.state import Dataset, dataset, per_dataset
 from ui.widgets import md_escape
 
-__all__ = ["PAGES", "Dataset", "dataset", "setup"]
+__all__ = ["PAGES", "Dataset", "dataset", "per_dataset", "setup"]
 
 PAGES = [  # (path, label key, icon): the sidebar, in order
     ("app.py", "nav.home", ":material/home:"),

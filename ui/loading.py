@@ -11,7 +11,7 @@ from crm_core.i18n import fmt_date, t
 from crm_core.ingest import LoadOptions, LoadResult, load, load_frame, note_text
 from crm_core.layouts import catalogue
 from crm_core.readers import read_table
-from ui.state import Dataset, dataset, log
+from ui.state import Dataset, content_token, dataset, log
 from ui.widgets import _rows_height, md_escape, money, number, table
 
 
@@ -30,12 +30,12 @@ def file_columns(data: bytes, filename: str, encoding: str | None, sheet: str | 
 
 
 def load_dataset(source: str, name: str, data: bytes, options: LoadOptions) -> Dataset:
-    return Dataset(source, name, _cached_load(data, name, options))
+    return Dataset(source, name, _cached_load(data, name, options), content_token(data, name, options))
 
 
 def load_typed(frame: pd.DataFrame) -> Dataset:
     options = LoadOptions(kind="customers")
-    return Dataset("typed", "typed", load_frame(frame, options))
+    return Dataset("typed", "typed", load_frame(frame, options), content_token(frame, options))
 
 
 def try_load(lang: str, fn, *args) -> Dataset | None:

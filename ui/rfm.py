@@ -8,6 +8,7 @@ import streamlit as st
 
 from crm_core.errors import CrmError
 from crm_core.i18n import t
+from ui.state import per_dataset
 from ui.whatif import whatif_panel
 from ui.widgets import as_bool, md_escape, number, parse_edges, persisted, say, share, table
 
@@ -247,16 +248,16 @@ def customer(lang: str, prep, codes, split: dict, scheme, params) -> None:
     table(pd.DataFrame(rows), lang)
 
 
-def clusters(lang: str, prep, codes, scheme, clusters) -> None:
+def clusters(lang: str, token: str, prep_key: tuple, prep, codes, scheme, clusters) -> None:
     st.caption(t("rfm.clusters.help", lang))
     k = st.slider(t("rfm.clusters.k", lang), 2, 8, 4, key="k")
     if st.button(t("rfm.clusters.elbow", lang), key="elbow"):
-        with st.spinner(t("rfm.clusters.running", lang)):
-            st.session_state.rfm_elbow = clusters.choose_k(prep.values)
-    if "rfm_elbow" in st.session_state:
+        st.session_state.rfm_elbow_shown = True
+    if st.session_state.get("rfm_elbow_shown"):
         from crm_core.charts import elbow
 
-        e = st.session_state.rfm_elbow
+        with st.spinner(t("rfm.clusters.running", lang)):  # once per data and scores, then cached
+            e = per_dataset(token, "rfm_elbow", prep_key, lambda: clusters.choose_k(prep.values))
         st.plotly_chart(
             elbow(
                 e["k"].tolist(),

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.i18n import t
+from ui.state import per_dataset
 from ui.widgets import money, number, table
 
 
@@ -17,12 +18,9 @@ def potential(lang: str, ds, method: str, extras: list[str]):
     c, tx = ds.result.customers, ds.result.transactions
     st.markdown(t(f"lc.potential.{method}.help", lang))
     if method == "model":
-        key = ("lc_model", ds.token)
-        if st.session_state.get("lc_model_key") != key:
-            with st.spinner(t("lc.model.running", lang)):
-                st.session_state.lc_model = predict(tx, ds.result.report.as_of)
-            st.session_state.lc_model_key = key
-        pot = st.session_state.lc_model
+        as_of = ds.result.report.as_of
+        with st.spinner(t("lc.model.running", lang)):
+            pot = per_dataset(ds.token, "potential_model", (as_of,), lambda: predict(tx, as_of))
         if not pot.ok:
             st.warning(t(pot.reason, lang, **pot.holdout))
             return None
