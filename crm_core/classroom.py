@@ -13,12 +13,15 @@ import pandas as pd
 from crm_core.errors import CrmError
 from crm_core.groups import at_or_above
 from crm_core.i18n import t
+from crm_core.params import default
 
 QUADRANTS = ("key", "key_development", "maintenance", "opportunistic")
 GROWTH_CELLS = ("loyalty", "expansion", "acquisition", "diversification")
 
 
-def key_accounts(frame: pd.DataFrame, a_split: float = 5.0, s_split: float = 5.0) -> pd.DataFrame:
+def key_accounts(
+    frame: pd.DataFrame, a_split: float = default("ka_a"), s_split: float = default("ka_s")
+) -> pd.DataFrame:
     """Quadrant per account from ``attractiveness`` and ``strength`` (0–10; on the split = high).
 
     key: attractive and strong; key_development: attractive, weak; maintenance: less

@@ -11,10 +11,12 @@ import json
 import sys
 from pathlib import Path
 
+from crm_core import params as declared
 from crm_core.errors import CrmError
 from crm_core.i18n import t
 from crm_core.ingest import LoadOptions, LoadResult, load, note_text
 from crm_core.layouts import catalogue
+from crm_core.params import add_cli_options
 
 EXIT_BAD_INPUT = 2
 # role → CLI flag (--FLAG-col); the first four are the original ones.
@@ -107,8 +109,22 @@ def _rfm(result: LoadResult, args: argparse.Namespace):
     from crm_core.segments import BUILTIN, builtin, load_scheme
 
     scheme = builtin(args.scheme) if args.scheme in BUILTIN else load_scheme(_read(args.scheme))
-    split = "score_mean" if args.method == "quantile" else args.method
-    params = RfmParams(score_method="quantile", bins=args.bins, split_method=split, m_basis=args.m_basis)
+    split = args.split_method
+    if args.method is not None:
+        split = "score_mean" if args.method == "quantile" else args.method
+    params = RfmParams(
+        score_method=args.score_method,
+        bins=args.bins,
+        r_edges=args.r_edges,
+        f_edges=args.f_edges,
+        m_edges=args.m_edges,
+        split_method=split,
+        split_percentile=float(args.split_pct),
+        r_split=args.r_split,
+        f_split=args.f_split,
+        m_split=args.m_split,
+        m_basis=args.m_basis,
+    ).validate()
     out = rfm(result.customers, params, scheme)
     return out[["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]]
 
@@ -168,7 +184,7 @@ def _key_accounts(args: argparse.Namespace) -> int:
     from crm_core.classroom import key_accounts
     from crm_core.readers import read_table
 
-    out = key_accounts(read_table(_read(args.accounts), args.accounts.name).frame, args.a_split, args.s_split)
+    out = key_accounts(read_table(_read(args.accounts), args.accounts.name).frame, args.ka_a, args.ka_s)
     _write(out, args.out)
     print(f"{len(out)} accounts written to {args.out}", file=sys.stderr)
     return 0
@@ -256,15 +272,12 @@ def main(argv: list[str] | None = None) -> int:
     p_rfm = sub.add_parser("rfm", help="RFM scores and segment per customer")
     _input_options(p_rfm)
     p_rfm.add_argument("--scheme", default="cn8", help="cn8, en10 or a rules FILE.json")
+    add_cli_options(p_rfm, tuple(p for p in declared.RFM if p.name != "scheme"))  # the page's settings
     p_rfm.add_argument(
         "--method",
         choices=["quantile", "mean", "median"],
-        default="mean",
-        help="mean/median: high/low split of the raw values (scores by quintile); "
-        "quantile: high/low by the mean of the quantile scores",
+        help="shorthand: mean/median set --split-method; quantile = --split-method score_mean",
     )
-    p_rfm.add_argument("--bins", type=int, choices=[3, 4, 5], default=5)
-    p_rfm.add_argument("--m-basis", choices=["monetary", "avg_spend"], default="monetary")
     p_rfm.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
     p_vm = sub.add_parser("value-matrix", help="frequency × average spend: value type per customer")
     _input_options(p_vm)
@@ -278,8 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     p_lc.add_argument("--out", type=Path, required=True)
     p_ka = sub.add_parser("key-accounts", help="key-account selection matrix: quadrant per account")
     p_ka.add_argument("accounts", type=Path, help="CSV with account_id, attractiveness, strength (0–10)")
-    p_ka.add_argument("--a-split", type=float, default=5.0)
-    p_ka.add_argument("--s-split", type=float, default=5.0)
+    add_cli_options(p_ka, declared.KEY_ACCOUNTS)
     p_ka.add_argument("--out", type=Path, required=True)
     p_ka.add_argument("--lang", choices=["en", "zh"], default="en")
     p_bull = sub.add_parser("bullseye", help="score a Bullseye scenario (JSON) and print the result as JSON")

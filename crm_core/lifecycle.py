@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.groups import at_or_above
+from crm_core.params import default
 
 CELLS = (1, 2, 3, 4)
 STAGES = ("exploration", "growth", "maturity", "decline")
@@ -60,11 +61,11 @@ def cell_codes(current: np.ndarray, potential: np.ndarray, v_line: float, p_line
 class StageRules:
     """Thresholds of the stage rules; every one is shown and adjustable on the page."""
 
-    exploration_days: int = 90  # tenure below this: still being explored
-    window_days: int = 180  # spend trend: the last window vs the one before
-    growth_pct: float = 20.0  # spend up by at least this much: growth
-    decline_pct: float = -30.0  # spend down by at least this much: decline
-    lapsed_days: int = 180  # no purchase for this long: decline whatever the trend
+    exploration_days: int = default("st_explore")  # tenure below this: still being explored
+    window_days: int = default("st_window")  # spend trend: the last window vs the one before
+    growth_pct: float = default("st_growth")  # spend up by at least this much: growth
+    decline_pct: float = default("st_decline")  # spend down by at least this much: decline
+    lapsed_days: int = default("st_lapsed")  # no purchase for this long: decline whatever the trend
 
 
 def spend_trend(transactions: pd.DataFrame, as_of: dt.date, window_days: int) -> pd.DataFrame:
@@ -113,7 +114,9 @@ def stages(
     return out
 
 
-def pyramid(values: np.ndarray, cuts: tuple[float, float] = (5.0, 20.0)) -> tuple[pd.DataFrame, np.ndarray]:
+def pyramid(
+    values: np.ndarray, cuts: tuple[float, float] = (float(default("pyr_key")), float(default("pyr_pot")))
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Tiers by value: the top ``cuts[0]`` % (key), up to ``cuts[1]`` % (potential), the rest.
 
     Returns the table (tier, customers, pct_customers, revenue, pct_revenue, textbook_pct) and

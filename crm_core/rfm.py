@@ -17,37 +17,36 @@ import pandas as pd
 
 from crm_core.errors import CrmError
 from crm_core.groups import at_or_above, at_or_below, counts
+from crm_core.params import BINS, M_BASES, RFM, SCORE_METHODS, SPLIT_METHODS, default
 from crm_core.segments import UNASSIGNED, Scheme, assign, builtin, compile_scheme
 
 DIMS = ("r", "f", "m")
-SCORE_METHODS = ("quantile", "threshold")
-SPLIT_METHODS = ("mean", "median", "percentile", "value", "score_mean")
-M_BASES = ("monetary", "avg_spend")
+# The settings themselves are declared once in crm_core.params (choices, defaults, bounds).
 
 
 @dataclass(frozen=True)
 class RfmParams:
     """Every RFM setting; the page edits these, the functions only read them."""
 
-    score_method: str = "quantile"  # quantile | threshold
-    bins: int = 5  # 3, 4 or 5 score points (quantile method)
+    score_method: str = default("score_method")  # quantile | threshold
+    bins: int = default("bins")  # 3, 4 or 5 score points (quantile method)
     # Threshold method: ascending edges per dimension; len + 1 score points.
-    r_edges: tuple[float, ...] = (30, 90, 180, 365)
-    f_edges: tuple[float, ...] = (2, 3, 5, 10)
-    m_edges: tuple[float, ...] = (500, 1000, 3000, 10000)
-    split_method: str = "mean"  # mean | median | percentile | value | score_mean
-    split_percentile: float = 50.0
+    r_edges: tuple[float, ...] = default("r_edges")
+    f_edges: tuple[float, ...] = default("f_edges")
+    m_edges: tuple[float, ...] = default("m_edges")
+    split_method: str = default("split_method")  # mean | median | percentile | value | score_mean
+    split_percentile: float = float(default("split_pct"))
     r_split: float | None = None  # value method: typed splits
     f_split: float | None = None
     m_split: float | None = None
-    m_basis: str = "monetary"  # monetary | avg_spend (F and total M are collinear)
+    m_basis: str = default("m_basis")  # monetary | avg_spend (F and total M are collinear)
 
     def validate(self) -> RfmParams:
         if self.score_method not in SCORE_METHODS:
             raise CrmError("error.param", name="score_method", value=self.score_method)
         if self.split_method not in SPLIT_METHODS:
             raise CrmError("error.param", name="split_method", value=self.split_method)
-        if self.bins not in (3, 4, 5):
+        if self.bins not in BINS:
             raise CrmError("error.param", name="bins", value=self.bins)
         if self.m_basis not in M_BASES:
             raise CrmError("error.param", name="m_basis", value=self.m_basis)
@@ -60,6 +59,10 @@ class RfmParams:
             if self.split_method == "value" and getattr(self, f"{dim}_split") is None:
                 raise CrmError("error.param", name=f"{dim}_split", value="")
         return self
+
+    def scores_key(self) -> tuple:
+        """The settings that change the scores (a split move does not): the scores' cache key."""
+        return tuple(getattr(self, p.name) for p in RFM if p.scores)
 
     @property
     def points(self) -> int:

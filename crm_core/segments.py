@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from crm_core.errors import CrmError, load_json
+from crm_core.params import BINS
 
 HERE = Path(__file__).resolve().parent / "schemes"
 BUILTIN = ("cn8", "en10")
@@ -94,7 +95,7 @@ def parse_scheme(data: object) -> Scheme:
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list) or not data["rules"]:
         raise CrmError("error.scheme_shape")
     bins = data.get("bins")
-    if bins is not None and bins not in (3, 4, 5):
+    if bins is not None and bins not in BINS:
         raise CrmError("error.scheme_bins", bins=bins)
     rules, seen = [], set()
     for i, raw in enumerate(data["rules"], start=1):

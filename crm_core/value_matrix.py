@@ -13,17 +13,18 @@ import pandas as pd
 
 from crm_core.errors import CrmError
 from crm_core.groups import at_or_above
+from crm_core.params import AXIS_SPLITS, default
 
 TYPES = ("premium", "spender", "frequent", "uncertain")
-SPLIT_METHODS = ("mean", "median", "percentile", "value")
+SPLIT_METHODS = AXIS_SPLITS
 
 
 @dataclass(frozen=True)
 class Split:
     """Where a high/low line sits: at the mean (default), median, a percentile or a value."""
 
-    method: str = "mean"
-    percentile: float = 50.0
+    method: str = default("vm_f_method")
+    percentile: float = float(default("vm_f_pct"))
     value: float | None = None
 
     def at(self, values: np.ndarray) -> float:

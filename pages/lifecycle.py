@@ -8,6 +8,7 @@ import ui
 from crm_core import charts
 from crm_core.i18n import t
 from crm_core.lifecycle import CELLS, STAGES, TIERS, StageRules, cell_codes, current_value, pyramid, stages
+from crm_core.params import PYRAMID
 from ui import value_lifecycle as lifecycle_view
 from ui import whatif, widgets
 
@@ -100,8 +101,11 @@ elif view == "stages":
     frame["stage"] = st_frame["stage"].to_numpy()
     lifecycle_view.stage_views(lang, frame, STAGES, CELLS)
 elif view == "pyramid":
-    key_cut = st.slider(t("lc.pyramid.key", lang), 1, 20, 5, key="pyr_key")
-    pot_cut = st.slider(t("lc.pyramid.potential", lang), key_cut + 1, 60, max(20, key_cut + 1), key="pyr_pot")
+    key_p, pot_p = PYRAMID
+    key_cut = st.slider(t(key_p.label, lang), *key_p.bounds, key_p.default, key=key_p.name)
+    pot_cut = st.slider(
+        t(pot_p.label, lang), key_cut + 1, pot_p.bounds[1], max(pot_p.default, key_cut + 1), key=pot_p.name
+    )
     pyr, _ = pyramid(c["monetary"].to_numpy(float), (float(key_cut), float(pot_cut)))
     pyr.insert(1, "label", [t(f"lc.tier.{k}", lang) for k in TIERS])
     widgets.table(pyr, lang)

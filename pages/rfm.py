@@ -21,7 +21,7 @@ if params is None:
     st.stop()
 
 # Scores are computed once per data and scoring method; a split move only re-segments.
-prep_key = (params.score_method, params.bins, params.r_edges, params.f_edges, params.m_edges, params.m_basis)
+prep_key = params.scores_key()
 prep = ui.per_dataset(ds.token, "rfm_prepare", prep_key, lambda: prepare(customers, params))
 try:
     codes, split = segment_codes(prep, scheme, params)

@@ -11,6 +11,7 @@ from crm_core.classroom import answer_label, answer_strategy, model_answers
 from crm_core.errors import CrmError
 from crm_core.groups import at_or_above, at_or_below
 from crm_core.i18n import t
+from crm_core.params import KEY_ACCOUNTS
 from ui.state import dataset, log
 from ui.widgets import md_escape, table
 
@@ -186,8 +187,9 @@ def key_accounts_view(lang: str) -> None:
         if edited is None:
             return
     c1, c2 = st.columns(2)
-    a_split = c1.slider(t("cls.ka.a_split", lang), 0.0, 10.0, 5.0, 0.5, key="ka_a")
-    s_split = c2.slider(t("cls.ka.s_split", lang), 0.0, 10.0, 5.0, 0.5, key="ka_s")
+    a_p, s_p = KEY_ACCOUNTS
+    a_split = c1.slider(t(a_p.label, lang), *a_p.bounds, a_p.default, 0.5, key=a_p.name)
+    s_split = c2.slider(t(s_p.label, lang), *s_p.bounds, s_p.default, 0.5, key=s_p.name)
     try:
         out = key_accounts(edited.dropna(how="all"), a_split, s_split)
     except CrmError as exc:

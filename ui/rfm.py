@@ -6,27 +6,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from crm_core import params as declared
 from crm_core.errors import CrmError
 from crm_core.i18n import t
 from ui.state import per_dataset
 from ui.whatif import whatif_panel
-from ui.widgets import as_bool, md_escape, number, parse_edges, persisted, say, share, table
-
-RFM_KEYS = [
-    "scheme",
-    "score_method",
-    "bins",
-    "r_edges",
-    "f_edges",
-    "m_edges",
-    "split_method",
-    "split_pct",
-    "r_split",
-    "f_split",
-    "m_split",
-    "m_basis",
-    "explain",
-]
+from ui.widgets import md_escape, number, parse_edges, persist_param, say, share, table
 
 
 def settings(lang: str, customers: pd.DataFrame):
@@ -35,48 +20,44 @@ def settings(lang: str, customers: pd.DataFrame):
     from crm_core.rfm import RfmParams
     from crm_core.segments import builtin, load_scheme
 
-    d = RfmParams()
+    p = declared.BY_NAME
     r_max = float(customers["recency_days"].max() or 1)
     f_max = float(customers["frequency"].max() or 1)
     m_max = float(max(customers["monetary"].max(), 1))
-    persisted("scheme", "cn8", str, ["cn8", "en10", "custom"])
-    persisted("score_method", d.score_method, str, ["quantile", "threshold"])
-    persisted("bins", d.bins, int, [3, 4, 5])
-    for dim in "rfm":
-        persisted(f"{dim}_edges", ", ".join(f"{v:g}" for v in getattr(d, f"{dim}_edges")))
-    persisted("split_method", d.split_method, str, ["mean", "median", "percentile", "value", "score_mean"])
-    persisted("split_pct", 50, int)
-    persisted("r_split", round(float(customers["recency_days"].mean())), int)
-    persisted("f_split", round(float(customers["frequency"].mean()), 1), float)
-    persisted("m_split", round(float(customers["monetary"].mean()), 0), float)
-    persisted("m_basis", d.m_basis, str, ["monetary", "avg_spend"])
-    persisted("explain", False, as_bool)
+    # typed splits start at the data's means
+    starts = {
+        "r_split": round(float(customers["recency_days"].mean())),
+        "f_split": round(float(customers["frequency"].mean()), 1),
+        "m_split": round(float(customers["monetary"].mean()), 0),
+    }
+    for param in declared.RFM:
+        persist_param(param, starts.get(param.name))
     sb = st.sidebar
     sb.markdown(f"**{t('rfm.settings', lang)}**")
     sb.selectbox(
-        t("rfm.scheme", lang), ["cn8", "en10", "custom"], key="scheme", format_func=lambda k: t(f"rfm.scheme.{k}", lang)
+        t(p["scheme"].label, lang), p["scheme"].choices, key="scheme", format_func=lambda k: t(f"rfm.scheme.{k}", lang)
     )
     sb.radio(
-        t("rfm.score_method", lang),
-        ["quantile", "threshold"],
+        t(p["score_method"].label, lang),
+        p["score_method"].choices,
         key="score_method",
         horizontal=True,
         format_func=lambda k: t(f"rfm.score.{k}", lang),
     )
     if st.session_state.score_method == "quantile":
-        sb.select_slider(t("rfm.bins", lang), [3, 4, 5], key="bins")
+        sb.select_slider(t(p["bins"].label, lang), p["bins"].choices, key="bins")
     else:
         for dim in "rfm":
-            sb.text_input(t(f"rfm.edges.{dim}", lang), key=f"{dim}_edges")
+            sb.text_input(t(p[f"{dim}_edges"].label, lang), key=f"{dim}_edges")
     sb.selectbox(
-        t("rfm.split_method", lang),
-        ["mean", "median", "percentile", "value", "score_mean"],
+        t(p["split_method"].label, lang),
+        p["split_method"].choices,
         key="split_method",
         format_func=lambda k: t(f"rfm.split.{k}", lang),
     )
     method = st.session_state.split_method
     if method == "percentile":
-        sb.slider(t("rfm.split_pct", lang), 5, 95, key="split_pct", step=5)
+        sb.slider(t(p["split_pct"].label, lang), *p["split_pct"].bounds, key="split_pct", step=5)
     elif method == "value":
         st.session_state.r_split = int(min(max(st.session_state.r_split, 0), r_max))
         st.session_state.f_split = float(min(max(st.session_state.f_split, 1.0), f_max))
@@ -85,10 +66,10 @@ def settings(lang: str, customers: pd.DataFrame):
         sb.slider(t("rfm.split.f", lang), 1.0, f_max, key="f_split", step=0.5)
         sb.slider(t("rfm.split.m", lang), 0.0, m_max, key="m_split", step=float(max(1, round(m_max / 200))))
     sb.radio(
-        t("rfm.m_basis", lang), ["monetary", "avg_spend"], key="m_basis", format_func=lambda k: t(f"col.{k}", lang)
+        t(p["m_basis"].label, lang), p["m_basis"].choices, key="m_basis", format_func=lambda k: t(f"col.{k}", lang)
     )
-    sb.toggle(t("rfm.explain", lang), key="explain")
-    share(RFM_KEYS)
+    sb.toggle(t(p["explain"].label, lang), key="explain")
+    share(declared.url_keys(declared.RFM))
     try:
         params = RfmParams(
             score_method=st.session_state.score_method,

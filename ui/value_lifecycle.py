@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.i18n import t
+from crm_core.params import STAGE_FIELDS, STAGES
 from ui.state import per_dataset
 from ui.widgets import money, number, table
 
@@ -68,18 +69,13 @@ def stage_rules(lang: str, d):
     from crm_core.lifecycle import StageRules
 
     with st.expander(t("lc.stage.rules", lang), expanded=False):
-        c = st.columns(5)
-        rules = StageRules(
-            exploration_days=c[0].number_input(
-                t("lc.stage.exploration_days", lang), 1, 720, d.exploration_days, key="st_explore"
-            ),
-            window_days=c[1].number_input(t("lc.stage.window_days", lang), 7, 365, d.window_days, key="st_window"),
-            growth_pct=c[2].number_input(t("lc.stage.growth_pct", lang), 0.0, 1000.0, d.growth_pct, key="st_growth"),
-            decline_pct=c[3].number_input(
-                t("lc.stage.decline_pct", lang), -100.0, 0.0, d.decline_pct, key="st_decline"
-            ),
-            lapsed_days=c[4].number_input(t("lc.stage.lapsed_days", lang), 1, 1000, d.lapsed_days, key="st_lapsed"),
-        )
+        values = {
+            STAGE_FIELDS[p.name]: col.number_input(
+                t(p.label, lang), *p.bounds, getattr(d, STAGE_FIELDS[p.name]), key=p.name
+            )
+            for col, p in zip(st.columns(len(STAGES)), STAGES, strict=True)
+        }
+        rules = StageRules(**values)
         st.caption(t("lc.stage.explain", lang, **rules.__dict__))
     return rules
 

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.i18n import LABELS, fmt_money, fmt_number, t
+from crm_core.params import Param, axis_split, url_keys
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -106,6 +107,24 @@ def persisted(key: str, default, cast=str, options=None) -> None:
     st.session_state[key] = value
 
 
+def persist_param(p: Param, data_default=None) -> None:
+    """:func:`persisted` for a declared parameter: its cast, choices and bounds from crm_core.params.
+
+    ``data_default`` replaces a default the data decides (a split at the data's mean). A value
+    from a shared link outside the bounds is brought inside them.
+    """
+    default = p.default if data_default is None else data_default
+    cast, options = {"int": int, "float": float, "bool": as_bool, "edges": str}.get(p.kind, str), None
+    if p.kind == "edges":
+        default = ", ".join(f"{v:g}" for v in default)
+    elif p.kind == "choice":
+        cast, options = type(p.choices[0]), list(p.choices)
+    persisted(p.name, default, cast, options)
+    if p.bounds is not None:
+        lo, hi = p.bounds
+        st.session_state[p.name] = type(st.session_state[p.name])(min(max(st.session_state[p.name], lo), hi))
+
+
 def share(keys: list[str]) -> None:
     """Keep widget values beyond the page and write them into the URL."""
     for key in keys:
@@ -133,23 +152,24 @@ def safe_filename(name: str) -> str:
 
 def split_widget(lang: str, prefix: str, label: str, values: np.ndarray, integer: bool = False):
     """High/low line for one axis: mean, median, percentile or a value (a slider). In the URL."""
-    from crm_core.value_matrix import SPLIT_METHODS, Split
+    from crm_core.value_matrix import Split
 
     lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
     hi = hi if hi > lo else lo + 1
-    persisted(f"{prefix}_method", "mean", str, list(SPLIT_METHODS))
-    persisted(f"{prefix}_pct", 50, int)
-    persisted(f"{prefix}_value", round(float(np.nanmean(values)), 2), float)
+    method_p, pct_p, value_p = axis_split(prefix, label)
+    persist_param(method_p)
+    persist_param(pct_p)
+    persist_param(value_p, round(float(np.nanmean(values)), 2))
     sb = st.sidebar
-    sb.selectbox(label, list(SPLIT_METHODS), key=f"{prefix}_method", format_func=lambda k: t(f"rfm.split.{k}", lang))
-    method = st.session_state[f"{prefix}_method"]
+    sb.selectbox(label, list(method_p.choices), key=method_p.name, format_func=lambda k: t(f"rfm.split.{k}", lang))
+    method = st.session_state[method_p.name]
     if method == "percentile":
-        sb.slider(t("split.percentile", lang), 5, 95, step=5, key=f"{prefix}_pct")
+        sb.slider(t(pct_p.label, lang), *pct_p.bounds, step=5, key=pct_p.name)
     elif method == "value":
         st.session_state[f"{prefix}_value"] = float(min(max(st.session_state[f"{prefix}_value"], lo), hi))
         step = 1.0 if integer else float(max(0.01, round((hi - lo) / 200, 2)))
         sb.slider(t("split.value", lang), lo, hi, step=step, key=f"{prefix}_value")
-    share([f"{prefix}_method", f"{prefix}_pct", f"{prefix}_value"])
+    share(url_keys((method_p, pct_p, value_p)))
     return Split(method, float(st.session_state[f"{prefix}_pct"]), float(st.session_state[f"{prefix}_value"]))
 
 
