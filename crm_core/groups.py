@@ -99,3 +99,28 @@ def compare(
     ]
     n, rev = migration(before_codes, after_codes, revenue, list(before_keys), list(after_keys))
     return Comparison(int(moved.sum()), float(revenue[moved].sum()), len(after_codes), changes, n, rev)
+
+
+def summary(codes: np.ndarray, keys: list[str], revenue: np.ndarray, averages: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per group, in ``keys`` order: the one per-group summary of every analysis.
+
+    Columns ``segment, customers, pct_customers, revenue, pct_revenue`` and, for each entry of
+    ``averages``, its name holding the group's mean of those values (NaN for an empty group).
+    Customers and revenue add up to the totals; groups with no customer are kept (0).
+    """
+    k = len(keys)
+    n, rev = counts(codes, revenue, k)
+    total = revenue.sum()
+    frame = pd.DataFrame(
+        {
+            "segment": keys,
+            "customers": n,
+            "pct_customers": 100 * n / max(len(codes), 1),
+            "revenue": rev,
+            "pct_revenue": 100 * rev / total if total else np.nan,
+        }
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, values in averages.items():
+            frame[name] = np.bincount(codes, weights=values, minlength=k) / n
+    return frame

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.groups import at_or_above
+from crm_core.groups import summary as group_summary
 from crm_core.params import default
 
 CELLS = (1, 2, 3, 4)
@@ -55,6 +56,14 @@ def cell_codes(current: np.ndarray, potential: np.ndarray, v_line: float, p_line
     high_v = at_or_above(current, v_line)
     high_p = at_or_above(potential, p_line)
     return (1 + high_p.astype(int) + 2 * high_v.astype(int)).astype(np.intp)
+
+
+def grid_summary(codes: np.ndarray, value: np.ndarray, potential: np.ndarray) -> pd.DataFrame:
+    """One row per grid cell 1–4 (``codes`` index into :data:`CELLS`, i.e. cell − 1): ``cell,
+    customers, pct_customers, total_value, pct_value, avg_current, avg_potential`` (current
+    value adds up to the total across cells)."""
+    grid = group_summary(codes, list(CELLS), value, {"avg_current": value, "avg_potential": potential})
+    return grid.rename(columns={"segment": "cell", "revenue": "total_value", "pct_revenue": "pct_value"})
 
 
 @dataclass(frozen=True)

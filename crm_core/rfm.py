@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from crm_core.errors import CrmError
-from crm_core.groups import at_or_above, at_or_below, counts
+from crm_core.groups import at_or_above, at_or_below
+from crm_core.groups import summary as group_summary
 from crm_core.params import BINS, M_BASES, RFM, SCORE_METHODS, SPLIT_METHODS, default
 from crm_core.segments import UNASSIGNED, Scheme, assign, builtin, compile_scheme
 
@@ -233,25 +234,13 @@ def summary(prep: Prepared, codes: np.ndarray, scheme: Scheme) -> pd.DataFrame:
     Columns: ``segment, customers, pct_customers, revenue, pct_revenue, avg_recency,
     avg_frequency, avg_monetary, avg_spend``. Customers and revenue add up to the totals.
     """
-    keys = scheme.keys
-    n, rev = counts(codes, prep.revenue, len(keys))
-    total_n, total_rev = max(len(codes), 1), prep.revenue.sum()
-    sums = np.column_stack([np.bincount(codes, weights=prep.values[:, i], minlength=len(keys)) for i in range(2)])
-    spend = np.bincount(codes, weights=prep.customers["avg_spend"].to_numpy(dtype=float), minlength=len(keys))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frame = pd.DataFrame(
-            {
-                "segment": keys,
-                "customers": n,
-                "pct_customers": 100 * n / total_n,
-                "revenue": rev,
-                "pct_revenue": 100 * rev / total_rev if total_rev else np.nan,
-                "avg_recency": sums[:, 0] / n,
-                "avg_frequency": sums[:, 1] / n,
-                "avg_monetary": rev / n,
-                "avg_spend": spend / n,
-            }
-        )
+    averages = {
+        "avg_recency": prep.customers["recency_days"].to_numpy(dtype=float),
+        "avg_frequency": prep.customers["frequency"].to_numpy(dtype=float),
+        "avg_monetary": prep.revenue,
+        "avg_spend": prep.customers["avg_spend"].to_numpy(dtype=float),
+    }
+    frame = group_summary(codes, scheme.keys, prep.revenue, averages)
     keep = (frame["segment"] != UNASSIGNED) | (frame["customers"] > 0)
     return frame[keep].reset_index(drop=True)
 

@@ -66,27 +66,3 @@ def value_matrix(customers: pd.DataFrame, f_split: Split = Split(), s_split: Spl
 def lines(customers: pd.DataFrame, f_split: Split, s_split: Split) -> tuple[float, float]:
     """The frequency and average-spend split lines for this data."""
     return f_split.at(customers["frequency"].to_numpy(float)), s_split.at(customers["avg_spend"].to_numpy(float))
-
-
-def summary(codes: np.ndarray, keys: list[str], revenue: np.ndarray, extra: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Customers, shares, revenue and the mean of each ``extra`` column per group, in ``keys`` order.
-
-    Customers and revenue add up to the totals; groups with no customer are kept (0).
-    """
-    k = len(keys)
-    n = np.bincount(codes, minlength=k)
-    rev = np.bincount(codes, weights=revenue, minlength=k)
-    total = revenue.sum()
-    frame = pd.DataFrame(
-        {
-            "segment": keys,
-            "customers": n,
-            "pct_customers": 100 * n / max(len(codes), 1),
-            "revenue": rev,
-            "pct_revenue": 100 * rev / total if total else np.nan,
-        }
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for name, values in extra.items():
-            frame[name] = np.bincount(codes, weights=values, minlength=k) / n
-    return frame

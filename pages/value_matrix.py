@@ -5,8 +5,9 @@ import streamlit as st
 
 import ui
 from crm_core import charts
+from crm_core.groups import summary
 from crm_core.i18n import t
-from crm_core.value_matrix import TYPES, summary, type_codes
+from crm_core.value_matrix import TYPES, type_codes
 from ui import whatif, widgets
 
 lang = ui.setup("nav.value_matrix")

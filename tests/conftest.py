@@ -49,3 +49,25 @@ def pytest_configure(config):
     import crm_core.i18n
 
     crm_core.i18n.STRICT = True
+
+
+def open_app(page: str | None = None, lang: str | None = "en", timeout: int = 120, **query):
+    """The one AppTest opener: the app from its home page (as a visitor arrives), with ``lang``
+    and any URL parameters, switched to ``page``; fails on any exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if lang:
+        at.query_params["lang"] = lang
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def uploaded(at, name: str, data: bytes, mime: str = "text/csv"):
+    """``at`` after uploading ``data`` on the Data page's uploader."""
+    return at.file_uploader(key="upload_widget").set_value((name, data, mime)).run()

@@ -3,8 +3,7 @@
 import sys
 
 import pytest
-from conftest import ROOT, xlsx_bytes
-from streamlit.testing.v1 import AppTest
+from conftest import ROOT, open_app, uploaded, xlsx_bytes
 
 PAGES = [
     "app.py",
@@ -19,10 +18,7 @@ GBK_UPLOAD = "客户编号,交易日期,交易金额\n001,2024年3月5日,￥123
 
 
 def start(lang=None):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if lang:
-        at.query_params["lang"] = lang
-    return at.run()
+    return open_app(lang=lang)
 
 
 def metrics(at):
@@ -82,7 +78,7 @@ def test_language_switch_survives_page_changes():
 
 
 def upload(at, name, data, mime="text/csv"):
-    return at.file_uploader(key="upload_widget").set_value((name, data, mime)).run()
+    return uploaded(at, name, data, mime)
 
 
 def test_gbk_upload_shows_the_report_and_reaches_the_home_page():

@@ -4,17 +4,11 @@ import json
 import shutil
 
 import pytest
-from conftest import ROOT
-from streamlit.testing.v1 import AppTest
+from conftest import open_app
 
 
 def page(lang="en"):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("pages/bullseye.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app("pages/bullseye.py", lang)
 
 
 def metrics(at):
@@ -54,23 +48,32 @@ def test_compare_two_products():
 
 
 def test_catalogue_edit_applies_and_a_bad_edit_changes_nothing():
-    at = page()
-    editor = at.session_state["bs_catalogue"].frame()
-    editor.loc[0, "weight"] = -2
     from crm_core.bullseye import catalogue_from_frame
     from crm_core.errors import CrmError
 
-    with pytest.raises(CrmError):
-        catalogue_from_frame(editor, at.session_state["bs_catalogue"])
-    # through the page: shrink the catalogue by editing its table
+    at = page()
     cat = at.session_state["bs_catalogue"]
+    editor = cat.frame()
+    editor.loc[0, "weight"] = -2  # what the table editor would hand over
+    with pytest.raises(CrmError):
+        catalogue_from_frame(editor, cat)
+    # apply through the page: the unedited table gives the same catalogue back
+    at = at.button(key="bs_cat_apply").click().run()
+    assert not at.exception and len(at.session_state["bs_catalogue"].criteria) == 30
+    # a trainer's catalogue file with 10 criteria replaces it, through the same parser
     data = json.loads(cat.to_json())
     data["criteria"] = data["criteria"][:10]
-    at.session_state["bs_catalogue"] = __import__("crm_core.bullseye", fromlist=["parse_catalogue"]).parse_catalogue(
-        data
-    )
-    at.run()
+    small = json.dumps(data).encode()
+    at = at.file_uploader(key="bs_cat_upload").set_value(("ten.json", small, "application/json")).run()
+    assert not at.exception
+    assert len(at.session_state["bs_catalogue"].criteria) == 10
     assert metrics(at)["Total"] == "0 / 100"
+    # a bad file is refused with a message, and the catalogue stays as it was
+    data["criteria"][0]["weight"] = -2
+    bad = json.dumps(data).encode()
+    at = at.file_uploader(key="bs_cat_upload").set_value(("bad.json", bad, "application/json")).run()
+    assert any("weight" in e.value.lower() or "权重" in e.value for e in at.error), [e.value for e in at.error]
+    assert len(at.session_state["bs_catalogue"].criteria) == 10
 
 
 @pytest.mark.skipif(

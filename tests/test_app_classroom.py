@@ -1,18 +1,10 @@
 """AppTest of the classroom page: a walkthrough to its last step, the quiz to its score."""
 
-from conftest import ROOT
-from streamlit.testing.v1 import AppTest
+from conftest import open_app
 
 
 def page(lang="en", **params):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["lang"] = lang
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/classroom.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app("pages/classroom.py", lang, **params)
 
 
 def test_walkthrough_to_the_last_step_for_each_model():

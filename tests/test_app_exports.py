@@ -1,23 +1,18 @@
 """AppTest: real exports show how they were read, with the right totals, in both languages."""
 
 import pytest
-from conftest import ROOT
+from conftest import open_app, uploaded
 from exports import expected_orders, shopify_csv, shopify_orders, taobao_csv, taobao_orders
-from streamlit.testing.v1 import AppTest
 
 HEADINGS = {"zh": ("文件是怎样读取的", "识别为"), "en": ("How the file was read", "Recognised as")}
 
 
 def open_data_page(lang):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["lang"] = lang
-    at = at.run().switch_page("pages/data.py").run()
-    assert not at.exception
-    return at
+    return open_app("pages/data.py", lang)
 
 
 def upload(at, name, data):
-    at = at.file_uploader(key="upload_widget").set_value((name, data, "text/csv")).run()
+    at = uploaded(at, name, data)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

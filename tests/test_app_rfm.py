@@ -1,19 +1,11 @@
 """AppTest of the RFM explorer: settings from the URL, split moves, what-if, drill-down."""
 
 import pytest
-from conftest import ROOT
-from streamlit.testing.v1 import AppTest
+from conftest import open_app
 
 
 def rfm_page(lang="en", **params):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["lang"] = lang
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/rfm.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app("pages/rfm.py", lang, **params)
 
 
 def metric(at, label):

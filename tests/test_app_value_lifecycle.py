@@ -1,18 +1,10 @@
 """AppTest of the value matrix and lifecycle grid pages, including split moves."""
 
-from conftest import ROOT
-from streamlit.testing.v1 import AppTest
+from conftest import open_app
 
 
 def open_page(path, lang="en", **params):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["lang"] = lang
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(path).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(path, lang, **params)
 
 
 def first_table(at):

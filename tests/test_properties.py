@@ -90,8 +90,9 @@ customers_strategy = st.lists(
 def test_every_customer_in_exactly_one_value_type_and_grid_cell(rows, method, pct):
     import numpy as np
 
+    from crm_core.groups import summary
     from crm_core.lifecycle import cell_codes, pyramid
-    from crm_core.value_matrix import TYPES, Split, summary, type_codes
+    from crm_core.value_matrix import TYPES, Split, type_codes
 
     r = np.array([x[0] for x in rows], float)
     f = np.array([x[1] for x in rows], float)

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crm_core.groups import summary
 from crm_core.lifecycle import StageRules, cell_codes, current_value, pyramid, stages
 from crm_core.potential import FEATURES, customer_column, features, predict, wallet_gap
-from crm_core.value_matrix import TYPES, Split, summary, type_codes, value_matrix
+from crm_core.value_matrix import TYPES, Split, type_codes, value_matrix
 
 
 @pytest.mark.parametrize(

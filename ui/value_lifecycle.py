@@ -54,11 +54,9 @@ def potential(lang: str, ds, method: str, extras: list[str]):
 
 
 def grid_table(lang: str, codes: np.ndarray, value: np.ndarray, potential: np.ndarray) -> pd.DataFrame:
-    from crm_core.lifecycle import CELLS
-    from crm_core.value_matrix import summary
+    from crm_core.lifecycle import CELLS, grid_summary
 
-    grid = summary(codes, list(CELLS), value, {"avg_current": value, "avg_potential": potential})
-    grid = grid.rename(columns={"segment": "cell", "revenue": "total_value", "pct_revenue": "pct_value"})
+    grid = grid_summary(codes, value, potential)
     grid.insert(1, "label", [t(f"lc.cell.{k}", lang) for k in CELLS])
     grid["allocation"] = [t(f"lc.alloc.{k}", lang) for k in CELLS]
     grid["retention"] = [t(f"lc.retain.{k}", lang) for k in CELLS]
