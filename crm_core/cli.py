@@ -109,22 +109,10 @@ def _rfm(result: LoadResult, args: argparse.Namespace):
     from crm_core.segments import BUILTIN, builtin, load_scheme
 
     scheme = builtin(args.scheme) if args.scheme in BUILTIN else load_scheme(_read(args.scheme))
-    split = args.split_method
-    if args.method is not None:
-        split = "score_mean" if args.method == "quantile" else args.method
-    params = RfmParams(
-        score_method=args.score_method,
-        bins=args.bins,
-        r_edges=args.r_edges,
-        f_edges=args.f_edges,
-        m_edges=args.m_edges,
-        split_method=split,
-        split_percentile=float(args.split_pct),
-        r_split=args.r_split,
-        f_split=args.f_split,
-        m_split=args.m_split,
-        m_basis=args.m_basis,
-    ).validate()
+    values = vars(args).copy()
+    if args.method is not None:  # the older shorthand
+        values["split_method"] = "score_mean" if args.method == "quantile" else args.method
+    params = RfmParams(**declared.rfm_fields(values)).validate()
     out = rfm(result.customers, params, scheme)
     return out[["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]]
 

@@ -89,6 +89,16 @@ ALL = (*RFM, *VALUE_MATRIX, *LIFECYCLE, *KEY_ACCOUNTS, *PYRAMID, *STAGES)
 BY_NAME = {p.name: p for p in ALL}
 
 
+# RFM parameters whose RfmParams field has another name; page-only RFM parameters.
+RFM_FIELDS = {"split_pct": "split_percentile"}
+RFM_PAGE_ONLY = ("scheme", "explain")
+
+
+def rfm_fields(values: dict) -> dict:
+    """RfmParams keyword arguments from values keyed by parameter name (CLI args, a page)."""
+    return {RFM_FIELDS.get(p.name, p.name): values[p.name] for p in RFM if p.name not in RFM_PAGE_ONLY}
+
+
 def default(name: str):
     """The declared default of parameter ``name``."""
     return BY_NAME[name].default

@@ -34,11 +34,11 @@ def test_names_and_flags_are_unique():
 
 def test_the_dataclasses_take_their_defaults_from_the_table():
     fields = {f.name: f.default for f in dataclasses.fields(RfmParams)}
-    renamed = {"split_pct": "split_percentile"}
+    assert set(params.rfm_fields({p.name: None for p in params.RFM})) <= set(fields)
     for p in params.RFM:
-        if p.name in ("scheme", "explain"):  # page-level: the scheme object and the explain toggle
+        if p.name in params.RFM_PAGE_ONLY:  # the scheme object and the explain toggle
             continue
-        field = renamed.get(p.name, p.name)
+        field = params.RFM_FIELDS.get(p.name, p.name)
         assert field in fields, p.name
         if p.default is not None:
             assert fields[field] == p.default, p.name
