@@ -9,7 +9,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 def write_section(heading: str, lines: list[str]) -> None:
     """Replace the section whose heading starts with ``## {heading}`` (or append it)."""
-    section = "\n".join(lines)
+    section = "\n".join(lines).rstrip("\n") + "\n\n"  # a blank line before the next section
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
     start = text.find(f"## {heading}")
     if start >= 0:

@@ -43,19 +43,34 @@ REPAIRS = (
 )
 MAX_CELL_CHARS = 1000
 # A row whose cell says one of these, and that has no customer of its own, is a total line.
-TOTAL_WORDS = {
+TOTAL_WORDS = (
     "合计",
     "总计",
     "小计",
     "本页合计",
     "累计",
     "合计金额",
-    "total",
-    "totals",
-    "grandtotal",
-    "subtotal",
-    "sum",
-}
+    "Total",
+    "Totals",
+    "Grand total",
+    "Subtotal",
+    "Sum",
+)
+
+
+def _total_spellings() -> frozenset[str]:
+    """How exports write a total cell: the word, in any case, with a colon or spaced out."""
+    out = set()
+    for word in TOTAL_WORDS:
+        forms = {word, word.lower(), word.upper(), word.title()}
+        if not word.isascii() and len(word) == 2:
+            forms |= {f"{word[0]} {word[1]}", f"{word[0]}\u3000{word[1]}"}
+        for form in forms:
+            out |= {form, f"{form}:", f"{form}：", f" {form}", f"{form} "}
+    return frozenset(out)
+
+
+TOTAL_SPELLINGS = _total_spellings()
 CURRENCY_SYMBOLS = {"¥": "CNY", "￥": "CNY", "元": "CNY", "rmb": "CNY", "$": "USD", "€": "EUR", "£": "GBP"}
 
 

@@ -40,7 +40,10 @@ class TransactionCleaner(Cleaner):
             order_ids, _ = clean_ids(self.frame[m["order_id"]])
         else:
             order_ids = pd.Series(pd.NA, index=self.frame.index, dtype="string")
-        keys = order_model.order_keys(order_ids, self.raw.row_numbers)
+        # orders as integers: grouping and counting 1M strings again and again cost seconds
+        text_keys = order_model.order_keys(order_ids, self.raw.row_numbers)
+        keys = pd.Series(pd.factorize(text_keys)[0], index=text_keys.index)
+        shared = 0
         if has_orders:
             carry = [m[r] for r in order_model.ORDER_LEVEL if r in m] + list(self.found.id_fallbacks)
             self.frame, carried, shared = order_model.carry_order_fields(self.frame, keys, carry, m["customer_id"])
@@ -51,8 +54,8 @@ class TransactionCleaner(Cleaner):
         paid_res = self._parse_dates("paid_date") if "paid_date" in m else None
         self._duplicates((order_res or paid_res).values, has_order=bool(order_ids.notna().any()))
         self._ids()
-        # one order per order id and customer: an id two customers share is two orders
-        keys = keys + "\x1f" + self.ids.fillna("")
+        if shared:  # one order per order id and customer: an id two customers share is two orders
+            keys = pd.Series(pd.factorize(text_keys + "\x1f" + self.ids.fillna(""))[0], index=keys.index)
         date, date_col = self._purchase_dates(order_res, paid_res)
         amount = self._line_or_order_amounts()
         refund = self._optional_amount("refund_amount")
