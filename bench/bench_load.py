@@ -103,7 +103,7 @@ def write_doc(results: list[dict], runs: int) -> None:
         "refunds, the interpretation's totals and samples) made `load` about 21 % slower on this",
         "plain file: 2.78 s before, 3.38 s after at 1M rows (medians of 3 runs of each version,",
         "alternating in fresh processes, 2 Dec 2026). A first version cost 2.7× (7.7 s): a regex",
-        "over every cell for total rows, a regex over every id for Excel's `=\"…\"`, and grouping",
+        'over every cell for total rows, a regex over every id for Excel\'s `="…"`, and grouping',
         "and counting 1M order strings several times; they became a hash lookup of the spellings",
         "exports use, a cheap `startswith` before the regex, and integer order codes.",
     ]

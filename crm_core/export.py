@@ -1,23 +1,31 @@
-"""Exports that a spreadsheet cannot run: text cells that start like a formula get a ``'``.
+"""Exports that a spreadsheet cannot run: text that starts like a formula gets a ``'``.
 
 Spreadsheets treat a cell starting with ``= + - @`` (or a tab or carriage return, or the
-full-width forms of those signs) as a formula. Numbers stay numbers; only text is touched,
-header names included.
+full-width forms of those signs) as a formula. A line break inside a cell can start a new
+row in a spreadsheet that reads the file loosely, so every line inside a cell is treated the
+same way, and CSV cells holding a line break are quoted (Excel's dialect, CRLF rows). Numbers
+stay numbers; only text is touched, header names included.
 """
 
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_LINE_FORMULA = re.compile(r"([\r\n])(?=[=+\-@\t＝＋－＠])")
 
 
 def safe_text(value: object) -> object:
-    """``'=1+1`` for ``=1+1``; anything that is not text is returned unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """``'=1+1`` for ``=1+1`` (also after a line break inside the cell); non-text unchanged."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    if "\r" in value or "\n" in value:
+        value = _LINE_FORMULA.sub(r"\1'", value)
     return value
 
 
@@ -34,7 +42,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM, so Excel opens Chinese text correctly."""
-    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    # CRLF rows: the csv writer then quotes every cell holding a CR or an LF
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_excel_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:

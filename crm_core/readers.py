@@ -23,6 +23,9 @@ import pyarrow.csv as pacsv
 from crm_core.errors import CrmError
 
 MAX_BYTES = 200 * 1024 * 1024
+# More columns than any export has: refused before the body is parsed (a 40,000-column header
+# would otherwise hold a session for minutes).
+MAX_COLUMNS = 500
 # An .xlsx is a zip: refuse one that would inflate past this, or by more than this ratio.
 MAX_XLSX_UNZIPPED = 500 * 1024 * 1024
 MAX_XLSX_RATIO = 200
@@ -180,7 +183,12 @@ def _data_like(row: list[object], below: list[object] | None) -> bool:
 
 
 def clean_headers(raw: list[object]) -> tuple[list[str], dict[str, str]]:
-    """Blank headers → ``column_N``; repeated headers → ``name (2)``. Returns names and renames."""
+    """Blank headers → ``column_N``; repeated headers → ``name (2)``. Returns names and renames.
+
+    Raises CrmError for more than :data:`MAX_COLUMNS` columns.
+    """
+    if len(raw) > MAX_COLUMNS:
+        raise CrmError("error.too_many_columns", columns=len(raw), limit=MAX_COLUMNS)
     names: list[str] = []
     renamed: dict[str, str] = {}
     seen: set[str] = set()

@@ -119,3 +119,29 @@ def test_a_baseline_pinned_in_chinese_is_drawn_in_english_after_a_switch():
     labels = at.dataframe[0].value["label"].tolist()
     assert "Important value" in labels and "Champions" in labels
     assert not [x for x in labels if re.search(r"[\u4e00-\u9fff]", x)], labels  # no Chinese left
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("pages/rfm.py", {"split_method": "percentile", "split_pct": "1000"}),
+        ("pages/rfm.py", {"split_method": "percentile", "split_pct": "-5"}),
+        ("pages/rfm.py", {"split_method": "value", "r_split": "nan", "f_split": "inf", "m_split": "-inf"}),
+        ("pages/rfm.py", {"bins": "7", "scheme": "<b>x</b>", "score_method": "nan"}),
+        ("pages/value_matrix.py", {"vm_f_method": "percentile", "vm_f_pct": "1000"}),
+        ("pages/lifecycle.py", {"lc_p_method": "percentile", "lc_p_pct": "-1"}),
+        ("pages/lifecycle.py", {"lc_p_method": "percentile", "lc_p_pct": "250"}),
+    ],
+)
+def test_hostile_url_parameters_are_clamped_or_replaced(page, query):
+    import math
+
+    from conftest import open_app
+
+    at = open_app(page, "en", **query)  # fails on any exception box
+    for key, value in query.items():
+        if key in at.session_state and isinstance(at.session_state[key], float):
+            assert math.isfinite(at.session_state[key]), key
+    for key in ("split_pct", "vm_f_pct", "lc_p_pct"):
+        if key in query:
+            assert 5 <= at.session_state[key] <= 95

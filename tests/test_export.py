@@ -1,10 +1,13 @@
 """Exports cannot run as spreadsheet formulas; numbers stay numbers."""
 
+import csv
 import io
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_core.export import safe_text, to_csv_bytes, to_excel_bytes
 
@@ -17,7 +20,8 @@ from crm_core.export import safe_text, to_csv_bytes, to_excel_bytes
         ("-2", "'-2"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\t=x", "'\t=x"),
-        ("\r=x", "'\r=x"),
+        ("\r=x", "'\r'=x"),  # the line after the CR is neutralised too
+        ("ok\n@x", "ok\n'@x"),
         ("＝1+1", "'＝1+1"),
         ("＋1", "'＋1"),
         ("ok", "ok"),
@@ -46,3 +50,27 @@ def test_excel_export_has_no_formula_cells():
     cells = [c for row in ws.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
     assert ws["B2"].value == -12.5 and ws["B2"].data_type == "n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=30), min_size=1, max_size=8))
+def test_no_exported_cell_or_line_in_a_cell_can_start_a_formula(cells):
+    """Arbitrary text (line breaks, CR, tabs, full-width signs) read back as Excel would: one
+    row per record, and no cell, nor any line inside a cell, starts like a formula."""
+    frame = pd.DataFrame({"text": cells, "n": range(len(cells))})
+    text = to_csv_bytes(frame).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), dialect="excel"))
+    assert len(rows) == len(cells) + 1  # a line break inside a cell never starts a new row
+    starts = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+    for row in rows[1:]:
+        for cell in row:
+            for line in cell.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+                assert not line.startswith(starts), repr(cell)
+
+
+def test_the_carriage_return_injection_from_the_hostile_test():
+    frame = pd.DataFrame({"customer_id": ["x\r=cmd|' /C calc'!A0", "ok"]})
+    raw = to_csv_bytes(frame).decode("utf-8-sig")
+    assert "\r'=cmd" in raw and raw.count('"') >= 2  # neutralised and quoted
+    rows = list(csv.reader(io.StringIO(raw, newline="")))
+    assert [r[0] for r in rows] == ["customer_id", "x\r'=cmd|' /C calc'!A0", "ok"]

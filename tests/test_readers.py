@@ -154,3 +154,24 @@ def test_xml_bomb_refusal_comes_from_the_xml_guard():
         assert any(isinstance(e, defusedxml.DefusedXmlException) for e in chain), chain
     else:
         pytest.fail("an entity declaration in a sheet must be refused")
+
+
+def test_too_many_columns_are_refused_before_parsing():
+    import time
+
+    header = ",".join(["name"] * 40_000)
+    data = (header + "\n" + ",".join(["1"] * 40_000) + "\n").encode()
+    start = time.perf_counter()
+    with pytest.raises(CrmError) as err:
+        read_table(data, "wide.csv")
+    assert err.value.key == "error.too_many_columns" and err.value.params["columns"] == 40_000
+    assert time.perf_counter() - start < 5  # refused within seconds, not minutes
+
+
+def test_deeply_nested_or_huge_json_is_a_message():
+    from crm_core.errors import load_json
+
+    for text in ("[" * 100_000 + "]" * 100_000, "[" + "1," * 600_000 + "1]"):
+        with pytest.raises(CrmError) as err:
+            load_json(text, "error.rules_json")
+        assert err.value.key == "error.rules_json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -103,6 +104,8 @@ def persisted(key: str, default, cast=str, options=None) -> None:
         except (TypeError, ValueError):
             value = default
     if options is not None and value not in options:
+        value = default
+    if isinstance(value, float) and not math.isfinite(value):  # nan or inf from a link
         value = default
     st.session_state[key] = value
 
