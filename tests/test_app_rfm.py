@@ -139,7 +139,7 @@ def test_hostile_url_parameters_are_clamped_or_replaced(page, query):
     from conftest import open_app
 
     at = open_app(page, "en", **query)  # fails on any exception box
-    for key, value in query.items():
+    for key in query:
         if key in at.session_state and isinstance(at.session_state[key], float):
             assert math.isfinite(at.session_state[key]), key
     for key in ("split_pct", "vm_f_pct", "lc_p_pct"):
