@@ -12,6 +12,16 @@ MAX_POINTS = 5000
 PALETTE = px.colors.qualitative.Safe + px.colors.qualitative.Pastel
 
 
+def plain(text: object) -> str:
+    """Chart text from a user or a file shown as written: Plotly reads ``<a href>``, ``<b>`` and
+    other tags in labels, so ``<`` and ``>`` become entities (they still display as < and >)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain_all(labels) -> list[str]:
+    return [plain(v) for v in labels]
+
+
 def histogram(values: np.ndarray, title: str, x_label: str, bins: int = 40, log: bool = False) -> go.Figure:
     """A histogram computed here (np.histogram), so only the bar heights go to the browser."""
     v = values[np.isfinite(values)]
@@ -68,8 +78,8 @@ def segment_bars(
     """Share of customers and of revenue per segment, side by side."""
     fig = go.Figure(
         [
-            go.Bar(name=customers_label, y=labels, x=summary["pct_customers"], orientation="h"),
-            go.Bar(name=revenue_label, y=labels, x=summary["pct_revenue"], orientation="h"),
+            go.Bar(name=customers_label, y=_plain_all(labels), x=summary["pct_customers"], orientation="h"),
+            go.Bar(name=revenue_label, y=_plain_all(labels), x=summary["pct_revenue"], orientation="h"),
         ]
     )
     fig.update_layout(
@@ -100,6 +110,7 @@ def scatter(
     shown = frame.sample(MAX_POINTS, random_state=seed) if len(frame) > MAX_POINTS else frame
     if log:
         shown = shown[(shown[x] > 0) & (shown[y] > 0)]
+    shown = shown.assign(**{color: shown[color].map(plain), "customer_id": shown["customer_id"].map(plain)})
     fig = px.scatter(
         shown,
         x=x,
@@ -122,8 +133,8 @@ def migration_heatmap(
 ) -> go.Figure:
     fig = px.imshow(
         table.to_numpy(dtype=float),
-        x=col_labels,
-        y=row_labels,
+        x=_plain_all(col_labels),
+        y=_plain_all(row_labels),
         text_auto=fmt,
         aspect="auto",
         color_continuous_scale="Oranges",
@@ -165,8 +176,8 @@ def radar(series: list[tuple[str, list[float]]], axes: list[str], title: str, he
         fig.add_trace(
             go.Scatterpolar(
                 r=[*values, values[0]],
-                theta=[*axes, axes[0]],
-                name=name,
+                theta=_plain_all([*axes, axes[0]]),
+                name=plain(name),
                 fill="toself",
                 opacity=0.55,
                 line=dict(color=PALETTE[i % len(PALETTE)]),
@@ -238,7 +249,7 @@ def printable(
     )
     fig.update_layout(
         template="plotly_white",
-        title=dict(text=f"{title}<br><sup>{subtitle}</sup>", x=0.03),
+        title=dict(text=f"{plain(title)}<br><sup>{plain(subtitle)}</sup>", x=0.03),
         width=900,
         height=1250,
         polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%")),
@@ -275,7 +286,7 @@ def quadrants(
         (0.98, 0.02, "right", "bottom"),
         (0.02, 0.02, "left", "bottom"),
     ]
-    for name, (cx, cy, xa, ya) in zip(names, corners, strict=True):
+    for name, (cx, cy, xa, ya) in zip(_plain_all(names), corners, strict=True):
         fig.add_annotation(
             x=cx,
             y=cy,

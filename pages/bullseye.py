@@ -21,7 +21,7 @@ with form:
         members = [c for c in cat.criteria if c.group == group]
         if not members:
             continue
-        with st.expander(cat.group_label(group, lang), expanded=True):
+        with st.expander(widgets.md_escape(cat.group_label(group, lang)), expanded=True):
             for c in members:
                 key = f"score_{c.key}"
                 bullseye_view.seed_score(key, c.key)

@@ -74,3 +74,18 @@ def test_the_carriage_return_injection_from_the_hostile_test():
     assert "\r'=cmd" in raw and raw.count('"') >= 2  # neutralised and quoted
     rows = list(csv.reader(io.StringIO(raw, newline="")))
     assert [r[0] for r in rows] == ["customer_id", "x\r'=cmd|' /C calc'!A0", "ok"]
+
+
+def test_chart_labels_from_files_are_text_not_markup():
+    import numpy as np
+
+    from crm_core.charts import migration_heatmap, plain, segment_bars
+
+    evil = '<a href="javascript:alert(1)">x</a><img src=http://e/b.png>'
+    assert "<" not in plain(evil) and ">" not in plain(evil)
+    bars = segment_bars(
+        pd.DataFrame({"pct_customers": [50.0, 50.0], "pct_revenue": [40.0, 60.0]}), [evil, "ok"], "c", "r", "t"
+    )
+    assert all("<" not in str(v) for trace in bars.data for v in trace.y)
+    heat = migration_heatmap(pd.DataFrame(np.ones((1, 1))), [evil], [evil], "t")
+    assert "<" not in "".join(map(str, heat.data[0].x)) + "".join(map(str, heat.data[0].y))

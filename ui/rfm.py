@@ -143,7 +143,7 @@ def header(lang: str, prep, split: dict, params, scheme) -> None:
         value = split[d]
         shown = f"{value:,.2f}" if d == "m" and params.split_method != "score_mean" else f"{value:,.1f}"
         cols[i + 1].metric(t(f"rfm.split_at.{d}", lang), f"{shown} {units[d]}".strip())
-    st.caption(t("rfm.scheme_in_use", lang, scheme=scheme.title(lang)))
+    st.caption(say(lang, "rfm.scheme_in_use", scheme=scheme.title(lang)))
 
 
 def explain(lang: str, params, split: dict, scheme) -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 from crm_core.export import to_csv_bytes
 from crm_core.groups import compare
 from crm_core.i18n import LANGS, t
-from ui.widgets import money, number, table
+from ui.widgets import money, number, say, table
 
 
 def charts_migration(frame: pd.DataFrame, rows: list[str], cols: list[str], title: str):
@@ -52,9 +52,9 @@ def whatif_panel(lang: str, name: str, token: str, codes: np.ndarray, keys: list
 
     if old_keys != keys:
         st.info(
-            t(
-                "rfm.whatif.other_scheme",
+            say(
                 lang,
+                "rfm.whatif.other_scheme",
                 before=", ".join(old_label(k) for k in old_keys)[:80],
                 after=", ".join(label(k, lang) for k in keys)[:80],
             )
