@@ -217,7 +217,7 @@ def printable(
     fig.add_trace(
         go.Scatterpolar(
             r=[*values, values[0]],
-            theta=[*axes, axes[0]],
+            theta=_plain_all([*axes, axes[0]]),
             fill="toself",
             showlegend=False,
             line=dict(color="#1f5fa8"),
@@ -226,17 +226,19 @@ def printable(
         row=1,
         col=1,
     )
-    columns = [list(col) for col in zip(*table_rows, strict=True)] if table_rows else [[] for _ in table_header]
+    columns = [_plain_all(col) for col in zip(*table_rows, strict=True)] if table_rows else [[] for _ in table_header]
     fig.add_trace(
         go.Table(
-            header=dict(values=table_header, align="left", fill_color="#e8eef7", font=dict(color="#222", size=13)),
+            header=dict(
+                values=_plain_all(table_header), align="left", fill_color="#e8eef7", font=dict(color="#222", size=13)
+            ),
             cells=dict(values=columns, align="left", height=26, fill_color="white", font=dict(color="#222", size=13)),
         ),
         row=2,
         col=1,
     )
     width = 60 if any(ord(ch) > 0x2E80 for ch in footer) else 110  # CJK characters are twice as wide
-    lines = textwrap.wrap(footer, width)
+    lines = _plain_all(textwrap.wrap(footer, width))
     fig.add_trace(
         go.Table(
             header=dict(values=[""], fill_color="white", line_color="white", height=4),

@@ -115,13 +115,23 @@ def add_cli_options(parser, params: tuple[Param, ...]) -> None:
         if p.cli is None:
             continue
         if p.kind == "choice":
-            parser.add_argument(p.cli, dest=p.name, type=type(p.choices[0]), choices=p.choices, default=p.default)
+            parser.add_argument(
+                p.cli, dest=p.name, type=type(p.choices[0]), choices=p.choices, default=p.default, metavar=_meta(p)
+            )
         elif p.kind == "edges":
             parser.add_argument(
-                p.cli, dest=p.name, type=_edges, default=p.default, help="ascending numbers, comma-separated"
+                p.cli, dest=p.name, type=_edges, default=p.default, metavar=_meta(p), help="ascending, comma-separated"
             )
         else:
-            parser.add_argument(p.cli, dest=p.name, type=_bounded(p), default=p.default)
+            bounds = f"{p.bounds[0]:g} to {p.bounds[1]:g}" if p.bounds else None
+            parser.add_argument(p.cli, dest=p.name, type=_bounded(p), default=p.default, metavar=_meta(p), help=bounds)
+
+
+def _meta(p: Param) -> str:
+    """``--a-split A_SPLIT``; a choice lists its values."""
+    if p.kind == "choice":
+        return "{" + ",".join(map(str, p.choices)) + "}"
+    return p.cli.lstrip("-").upper().replace("-", "_")
 
 
 def _edges(text: str) -> tuple[float, ...]:

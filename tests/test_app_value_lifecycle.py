@@ -77,3 +77,13 @@ def test_lifecycle_profit_with_margin_and_stages():
     assert any("customer profit" in c.value for c in at.caption)
     stage_table = next(d.value for d in at.dataframe if "task" in d.value.columns)
     assert stage_table["customers"].sum() == 4000
+
+
+def test_pyramid_stage_and_key_account_settings_come_from_a_link():
+    at = open_page("pages/lifecycle.py", lc_view="pyramid", pyr_key="10", pyr_pot="30")
+    assert (at.session_state["pyr_key"], at.session_state["pyr_pot"]) == (10, 30)
+    assert at.query_params["pyr_key"] in ("10", ["10"])
+    at = open_page("pages/lifecycle.py", lc_view="stages", st_window="90", st_growth="nan")
+    assert at.session_state["st_window"] == 90 and at.session_state["st_growth"] == 20.0
+    at = open_page("pages/classroom.py", cls_view="key_accounts", ka_a="7.5", ka_s="99")
+    assert (at.session_state["ka_a"], at.session_state["ka_s"]) == (7.5, 10.0)  # 99 clamped to the scale

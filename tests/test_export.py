@@ -89,3 +89,14 @@ def test_chart_labels_from_files_are_text_not_markup():
     assert all("<" not in str(v) for trace in bars.data for v in trace.y)
     heat = migration_heatmap(pd.DataFrame(np.ones((1, 1))), [evil], [evil], "t")
     assert "<" not in "".join(map(str, heat.data[0].x)) + "".join(map(str, heat.data[0].y))
+
+
+def test_printable_page_escapes_names_from_a_catalogue():
+    from crm_core.charts import printable
+
+    evil = '<a href="x">G</a>'
+    fig = printable(evil, evil, [evil, "b"], [50.0, 60.0], ["group", evil], [[evil, "1"]], f"fix: <i>{evil}</i>")
+    texts = [fig.layout.title.text, *fig.data[0].theta]
+    for trace in fig.data[1:]:
+        texts += [str(v) for col in trace.cells.values for v in col] + [str(v) for v in trace.header.values]
+    assert not [x for x in texts if "<a" in x or "<i>" in x]

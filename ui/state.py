@@ -25,7 +25,8 @@ log = logging.getLogger("crm_value_lab")
 # Every session key that is not a widget's own key, named once (tests/test_state.py checks
 # that the code uses no other). Widget values are dropped on a page switch; what must survive
 # one lives here. Keys made per name: keep_<widget> (a persisted widget's value),
-# <view>_baseline (a what-if baseline), score_<criterion> (Bullseye scores).
+# <view>_baseline (a what-if baseline), score_<criterion> (Bullseye scores), work_<what>
+# (per_dataset's last result of each kind).
 KEYS = {
     "lang": "the interface language, zh or en",
     "dataset": "the Dataset the session works on",
@@ -98,5 +99,15 @@ def _work(token: str, what: str, key: tuple, _compute: Callable[[], Any]) -> Any
 
 def per_dataset(token: str, what: str, key: tuple, compute: Callable[[], Any]) -> Any:
     """``compute()`` once per data content, ``what`` and ``key``; shared read-only by sessions
-    that hold the same content (results are never mutated by the pages)."""
-    return _work(token, what, key, compute)
+    that hold the same content (results are never mutated by the pages).
+
+    The session also holds its last result of each kind (``work_<what>``), so many sessions
+    filling the shared cache never make one session redo the work it is using.
+    """
+    slot = f"work_{what}"
+    held = st.session_state.get(slot)
+    if held is not None and held[0] == (token, key):
+        return held[1]
+    result = _work(token, what, key, compute)
+    st.session_state[slot] = ((token, key), result)
+    return result

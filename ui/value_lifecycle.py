@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.i18n import t
-from crm_core.params import STAGE_FIELDS, STAGES
+from crm_core.params import STAGE_FIELDS, STAGES, url_keys
 from ui.state import per_dataset
-from ui.widgets import money, number, table
+from ui.widgets import money, number, persist_param, share, table
 
 
 def potential(lang: str, ds, method: str, extras: list[str]):
@@ -67,12 +67,11 @@ def stage_rules(lang: str, d):
     from crm_core.lifecycle import StageRules
 
     with st.expander(t("lc.stage.rules", lang), expanded=False):
-        values = {
-            STAGE_FIELDS[p.name]: col.number_input(
-                t(p.label, lang), *p.bounds, getattr(d, STAGE_FIELDS[p.name]), key=p.name
-            )
-            for col, p in zip(st.columns(len(STAGES)), STAGES, strict=True)
-        }
+        values = {}
+        for col, p in zip(st.columns(len(STAGES)), STAGES, strict=True):
+            persist_param(p, getattr(d, STAGE_FIELDS[p.name]))
+            values[STAGE_FIELDS[p.name]] = col.number_input(t(p.label, lang), *p.bounds, key=p.name)
+        share(url_keys(STAGES))
         rules = StageRules(**values)
         st.caption(t("lc.stage.explain", lang, **rules.__dict__))
     return rules
