@@ -23,6 +23,10 @@ BANDS = (("very_poor", 2), ("low", 5), ("medium", 8), ("high", math.inf))
 # Verdict bands on the percentage: the app's convention, not the source's.
 VERDICTS = (("strong", 70), ("possible", 50), ("weak", 30), ("unsuited", 0))
 MAX_SCORE = 10
+# Limits for a trainer's catalogue file: the form stays drawable, totals stay finite.
+MAX_CRITERIA = 200
+MAX_WEIGHT = 1000.0
+MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -102,21 +106,31 @@ def parse_catalogue(data: object) -> Catalogue:
     """Validate a catalogue; every problem raises CrmError naming the criterion."""
     if not isinstance(data, dict) or not isinstance(data.get("criteria"), list) or not data["criteria"]:
         raise CrmError("error.catalogue_shape")
+    if len(data["criteria"]) > MAX_CRITERIA:
+        raise CrmError("error.too_many_criteria", count=len(data["criteria"]), limit=MAX_CRITERIA)
+    raw_groups = data.get("groups") or []
+    if not isinstance(raw_groups, list):
+        raise CrmError("error.group_shape", group="groups")
     groups = []
-    for g in data.get("groups") or []:
-        label = g.get("label") or {}
-        groups.append((str(g.get("key")), str(label.get("en") or g.get("key")), str(label.get("zh") or "")))
+    for i, g in enumerate(raw_groups, start=1):
+        if not isinstance(g, dict) or not isinstance(g.get("key"), str) or not g["key"].strip():
+            raise CrmError("error.group_shape", group=f"#{i}")
+        en, zh = _names(g.get("label"), g["key"])
+        groups.append((g["key"].strip(), en, zh))
     group_keys = {g[0] for g in groups}
+    if len(group_keys) != len(groups):
+        dup = next(k for k in group_keys if sum(g[0] == k for g in groups) > 1)
+        raise CrmError("error.group_duplicate", group=dup)
     criteria, seen = [], set()
     for i, raw in enumerate(data["criteria"], start=1):
         if not isinstance(raw, dict):
             raise CrmError("error.criterion_shape", criterion=f"#{i}")
-        label = raw.get("label") or {}
+        en, zh = _names(raw.get("label"), str(raw.get("key") or ""))
         crit = criterion_from(
             raw.get("key"),
             raw.get("group"),
-            label.get("en"),
-            label.get("zh"),
+            en,
+            zh,
             raw.get("low"),
             raw.get("high"),
             raw.get("weight", 1),
@@ -132,14 +146,26 @@ def parse_catalogue(data: object) -> Catalogue:
         criteria.append(crit)
     if sum(c.weight for c in criteria) <= 0:
         raise CrmError("error.weights_zero")
-    title = data.get("title") or {}
+    title_en, title_zh = _names(data.get("title"), "Bullseye model")
     return Catalogue(
-        str(data.get("key") or "custom"),
+        str(data.get("key") or "custom")[:MAX_NAME],
         tuple(groups),
         tuple(criteria),
-        str(title.get("en") or "Bullseye model"),
-        str(title.get("zh") or "布尔塞模型"),
+        title_en if data.get("title") else "Bullseye model",
+        title_zh if data.get("title") else "布尔塞模型",
     )
+
+
+def _names(label: object, fallback: str) -> tuple[str, str]:
+    """(English, Chinese) from ``{"en": …, "zh": …}`` or a plain string; long names cut."""
+    if isinstance(label, dict):
+        en, zh = label.get("en"), label.get("zh")
+    elif isinstance(label, str):
+        en, zh = label, None
+    else:
+        en, zh = None, None
+    en = str(en or fallback).strip()[:MAX_NAME]
+    return en, str(zh or en).strip()[:MAX_NAME]
 
 
 def criterion_from(key, group, label_en, label_zh, low, high, weight, addition, row) -> Criterion:
@@ -154,7 +180,7 @@ def criterion_from(key, group, label_en, label_zh, low, high, weight, addition, 
         w = float(weight)
     except (TypeError, ValueError) as exc:
         raise CrmError("error.criterion_weight", criterion=key, weight=str(weight)) from exc
-    if not math.isfinite(w) or w < 0:
+    if not math.isfinite(w) or not 0 <= w <= MAX_WEIGHT:
         raise CrmError("error.criterion_weight", criterion=key, weight=str(weight))
     en = str(label_en or "").strip() or key
     return Criterion(

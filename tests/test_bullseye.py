@@ -11,6 +11,7 @@ from crm_core.bullseye import (
     default_catalogue,
     load_catalogue,
     load_scenario,
+    parse_catalogue,
     score,
     verdict,
 )
@@ -156,3 +157,28 @@ def test_a_row_added_in_the_editor_gets_weight_one():
     )
     edited = catalogue_from_frame(frame, CAT)
     assert len(edited.criteria) == 31 and edited.criteria[-1].weight == 1 and edited.max_total == 310
+
+
+@pytest.mark.parametrize(
+    ("mutate", "key"),
+    [
+        (lambda d: d.__setitem__("groups", ["market", "product"]), "error.group_shape"),
+        (lambda d: d["groups"].append(dict(d["groups"][0])), "error.group_duplicate"),
+        (lambda d: d["criteria"][0].__setitem__("weight", 1e308), "error.criterion_weight"),
+        (lambda d: d.__setitem__("criteria", d["criteria"] * 10), "error.too_many_criteria"),
+    ],
+)
+def test_hostile_catalogues_are_messages(mutate, key):
+    data = json.loads(default_catalogue().to_json())
+    mutate(data)
+    with pytest.raises(CrmError) as err:
+        parse_catalogue(data)
+    assert err.value.key == key
+
+
+def test_names_given_as_plain_strings_are_accepted():
+    data = json.loads(default_catalogue().to_json())
+    data["title"] = "My form"
+    data["criteria"][0]["label"] = "Plain text label"
+    cat = parse_catalogue(data)
+    assert cat.title_en == "My form" and cat.criteria[0].label("zh") == "Plain text label"
