@@ -38,7 +38,10 @@ def choose_k(values: np.ndarray, ks=range(2, 9), seed: int = 0) -> pd.DataFrame:
         if k >= len(x):
             break
         km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(x)
-        sil = silhouette_score(x, km.labels_) if len(set(km.labels_)) > 1 else float("nan")
+        try:
+            sil = silhouette_score(x, km.labels_) if len(set(km.labels_)) > 1 else float("nan")
+        except ValueError:  # as many clusters as distinct customers: no silhouette
+            sil = float("nan")
         rows.append({"k": k, "inertia": float(km.inertia_), "silhouette": float(sil)})
     return pd.DataFrame(rows)
 
@@ -50,8 +53,11 @@ def kmeans(values: np.ndarray, revenue: np.ndarray, segments: np.ndarray, k: int
     x = features(values)
     k = max(1, min(k, len(x)))
     raw = KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(x)
-    order = pd.Series(values[:, 2]).groupby(raw).mean().sort_values().index.tolist()
-    labels = np.array([order.index(c) for c in range(k)])[raw]
+    # clusters numbered by average M; with fewer distinct customers than k some stay empty
+    order = pd.Series(values[:, 2]).groupby(raw).mean().sort_values().index.to_numpy()
+    rank = np.full(k, -1)
+    rank[order] = np.arange(len(order))
+    labels = rank[raw]
     frame = pd.DataFrame(
         {
             "cluster": labels,

@@ -224,3 +224,18 @@ def test_migration_across_schemes_keeps_every_customer():
     n, rev = migration(before, after, prep.revenue, cn8.keys, en10.keys)
     assert n.shape == (9, 11) and n.to_numpy().sum() == 4
     assert rev.to_numpy().sum() == pytest.approx(frame["monetary"].sum())
+
+
+def test_clusters_with_fewer_distinct_customers_than_k():
+    import warnings
+
+    from crm_core.clusters import choose_k, kmeans
+
+    values = np.array([[10.0, 2.0, 100.0]] * 5 + [[200.0, 1.0, 20.0]] * 5)  # two distinct customers
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn warns that it found fewer clusters than asked
+        res = kmeans(values, values[:, 2], np.array(["a"] * 10, dtype=object), k=4)
+        choose_k(values)
+    assert res.profile["customers"].sum() == 10 and len(res.profile) == 2
+    assert sorted(set(res.labels)) == [0, 1]  # numbered by average M: the low spenders are 0
+    assert res.labels[-1] == 0
