@@ -9,6 +9,8 @@ dataclasses (``RfmParams``, ``Split``, ``StageRules``), whose defaults come from
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 
 SCHEMES = ("cn8", "en10", "custom")
@@ -120,7 +122,12 @@ def add_cli_options(parser, params: tuple[Param, ...]) -> None:
             )
         elif p.kind == "edges":
             parser.add_argument(
-                p.cli, dest=p.name, type=_edges, default=p.default, metavar=_meta(p), help="ascending, comma-separated"
+                p.cli,
+                dest=p.name,
+                type=parse_edges,
+                default=p.default,
+                metavar=_meta(p),
+                help="ascending, comma-separated",
             )
         else:
             bounds = f"{p.bounds[0]:g} to {p.bounds[1]:g}" if p.bounds else None
@@ -134,8 +141,15 @@ def _meta(p: Param) -> str:
     return p.cli.lstrip("-").upper().replace("-", "_")
 
 
-def _edges(text: str) -> tuple[float, ...]:
-    return tuple(float(v) for v in text.replace("，", ",").split(",") if v.strip())
+def parse_edges(text: str) -> tuple[float, ...]:
+    """'30, 90, 180' → (30.0, 90.0, 180.0); commas, spaces, 、 or ； between numbers.
+
+    Raises ValueError for anything that is not a finite number (a link may carry ``nan``).
+    """
+    values = tuple(float(p) for p in re.split(r"[,\s、；;，]+", text.strip()) if p)
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"not a finite number: {text}")
+    return values
 
 
 def _bounded(p: Param):
@@ -143,6 +157,10 @@ def _bounded(p: Param):
 
     def parse(text: str):
         value = cast(text)
+        if not math.isfinite(value):
+            import argparse
+
+            raise argparse.ArgumentTypeError(f"{p.name} must be a finite number")
         if p.bounds is not None and not p.bounds[0] <= value <= p.bounds[1]:
             import argparse
 

@@ -10,6 +10,7 @@ scoring method; :func:`segment_codes` (flags + one table lookup) is all a split 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,7 +56,8 @@ class RfmParams:
             raise CrmError("error.param", name="split_percentile", value=self.split_percentile)
         for dim in DIMS:
             edges = getattr(self, f"{dim}_edges")
-            if not edges or len(edges) > 4 or any(b <= a for a, b in itertools.pairwise(edges)):
+            bad = not edges or len(edges) > 4 or not all(math.isfinite(e) for e in edges)
+            if bad or any(b <= a for a, b in itertools.pairwise(edges)):
                 raise CrmError("error.edges", dim=dim.upper(), edges=", ".join(map(str, edges)))
             if self.split_method == "value" and getattr(self, f"{dim}_split") is None:
                 raise CrmError("error.param", name=f"{dim}_split", value="")

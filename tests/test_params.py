@@ -65,3 +65,17 @@ def test_rfm_scores_key_holds_exactly_the_score_settings():
     moved = dataclasses.replace(p, split_method="median", r_split=10.0)
     assert p.scores_key() == moved.scores_key()  # a split move keeps the cached scores
     assert p.scores_key() != dataclasses.replace(p, bins=3).scores_key()
+
+
+def test_edges_and_numbers_must_be_finite():
+    from crm_core.errors import CrmError
+
+    assert params.parse_edges("30、90；180 365") == (30.0, 90.0, 180.0, 365.0)
+    with pytest.raises(ValueError):
+        params.parse_edges("nan, 1")
+    with pytest.raises(CrmError):
+        RfmParams(r_edges=(float("nan"), 1.0)).validate()
+    parser = argparse.ArgumentParser()
+    params.add_cli_options(parser, params.RFM)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--r-split", "nan"])

@@ -9,9 +9,10 @@ import streamlit as st
 from crm_core import params as declared
 from crm_core.errors import CrmError
 from crm_core.i18n import t
+from crm_core.params import parse_edges
 from ui.state import per_dataset
 from ui.whatif import whatif_panel
-from ui.widgets import md_escape, number, parse_edges, persist_param, say, share, table
+from ui.widgets import md_escape, number, persist_param, say, share, table
 
 
 def settings(lang: str, customers: pd.DataFrame):

@@ -143,12 +143,6 @@ def as_bool(raw: str) -> bool:
     return str(raw).lower() in ("1", "true", "yes")
 
 
-def parse_edges(text: str) -> tuple[float, ...]:
-    """'30, 90, 180' → (30.0, 90.0, 180.0); commas, spaces, 、 or ； between numbers."""
-    parts = re.split(r"[,\s、；;，]+", text.strip())
-    return tuple(float(p) for p in parts if p)
-
-
 def safe_filename(name: str) -> str:
     return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", name).strip("_")[:60] or "scenario"
 
