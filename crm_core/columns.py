@@ -301,7 +301,7 @@ def is_strong_match(column: str, role: str) -> bool:
     return key in _KEYS.get(role, ()) and key not in _WEAK_KEYS
 
 
-def alias_candidates(columns: list[str], role: str, kind: str = TRANSACTIONS) -> list[str]:
+def alias_candidates(columns: list[str], role: str) -> list[str]:
     """Every column whose header names ``role`` by a strong alias (exactly or contained)."""
     strong = [a for a in _KEYS[role] if a not in _WEAK_KEYS]
     keys = {c: normalize_header(c) for c in columns}
