@@ -13,7 +13,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from crm_core import orders as order_model
 from crm_core.load_report import (
     MAX_CELL_CHARS,
     REASONS,
@@ -26,12 +25,6 @@ from crm_core.load_report import (
 )
 from crm_core.parse import is_missing, parse_amounts, parse_dates, parse_ids
 from crm_core.readers import RawTable
-
-
-def keys_text(order_ids: pd.Series, row_numbers: np.ndarray) -> np.ndarray:
-    """Order ids as shown: the id, or ``row N`` for a row without one (its own order)."""
-    return order_model.order_keys(order_ids, row_numbers).to_numpy()
-
 
 _SCIENTIFIC = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
 

@@ -100,12 +100,6 @@ def interpret(columns: list[str], options: LoadOptions) -> Interpretation:
     return Interpretation(kind, mapping, layout, fallbacks, guessed)
 
 
-def resolve_mapping(columns: list[str], options: LoadOptions) -> tuple[str, dict[str, str]]:
-    """Kind and role → column (see :func:`interpret`)."""
-    found = interpret(columns, options)
-    return found.kind, found.mapping
-
-
 def load_raw(raw: RawTable, options: LoadOptions = DEFAULT_OPTIONS) -> LoadResult:
     columns = list(raw.frame.columns)
     if len(raw.frame) == 0 and not raw.bad_lines:

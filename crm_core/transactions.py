@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core import orders as order_model
-from crm_core.cleaning import Cleaner, clean_ids, keys_text
+from crm_core.cleaning import Cleaner, clean_ids
 from crm_core.columns import DIMENSIONS, alias_candidates
 from crm_core.layouts import status_vocabulary
 from crm_core.load_report import CURRENCY_SYMBOLS, Note
@@ -77,7 +77,7 @@ class TransactionCleaner(Cleaner):
             self.repairs["order_id_filled"] = int(blank.sum())
             if blank.any():
                 self.notes.append(Note("info", "note.order_id_filled", {"count": int(blank.sum())}))
-            lines["order_id"] = keys_text(order_ids[ok], self.raw.row_numbers[ok])
+            lines["order_id"] = text_keys[ok].to_numpy()  # the id, or "row N" for a row without one
         for role in (*DIMENSIONS, "currency"):
             if role in m:
                 lines[role] = self.frame[m[role]][ok].to_numpy()
