@@ -15,18 +15,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from crm_core.errors import CrmError, load_json
+from crm_core.errors import CrmError
+from crm_core.limits import MAX_CRITERIA, MAX_SCORE, MAX_WEIGHT
+from crm_core.limits import MAX_NAME_CHARS as MAX_NAME
+from crm_core.schemas import read_json
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogues" / "bullseye.json"
 # Score bands from the course: 0–1 very poor fit, 2–4 low/medium, 5–7 medium, 8–10 high.
 BANDS = (("very_poor", 2), ("low", 5), ("medium", 8), ("high", math.inf))
 # Verdict bands on the percentage: the app's convention, not the source's.
 VERDICTS = (("strong", 70), ("possible", 50), ("weak", 30), ("unsuited", 0))
-MAX_SCORE = 10
-# Limits for a trainer's catalogue file: the form stays drawable, totals stay finite.
-MAX_CRITERIA = 200
-MAX_WEIGHT = 1000.0
-MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,7 @@ def default_catalogue() -> Catalogue:
 
 
 def load_catalogue(text: str | bytes) -> Catalogue:
-    return parse_catalogue(load_json(text, "error.bullseye_json"))
+    return parse_catalogue(read_json(text, "catalogue"))
 
 
 def parse_catalogue(data: object) -> Catalogue:
@@ -113,6 +111,8 @@ def parse_catalogue(data: object) -> Catalogue:
         raise CrmError("error.group_shape", group="groups")
     groups = []
     for i, g in enumerate(raw_groups, start=1):
+        if isinstance(g, str):  # a group given by its key alone
+            g = {"key": g}
         if not isinstance(g, dict) or not isinstance(g.get("key"), str) or not g["key"].strip():
             raise CrmError("error.group_shape", group=f"#{i}")
         en, zh = _names(g.get("label"), g["key"])
@@ -211,7 +211,7 @@ class Scenario:
 
 def load_scenario(text: str | bytes, catalogue: Catalogue) -> Scenario:
     """A saved scenario; unknown criteria and scores outside 0–10 are refused, naming them."""
-    data = load_json(text, "error.bullseye_json")
+    data = read_json(text, "scenario")
     if not isinstance(data, dict) or not isinstance(data.get("scores"), dict):
         raise CrmError("error.scenario_shape")
     unknown = [k for k in data["scores"] if k not in catalogue.keys]

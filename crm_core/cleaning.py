@@ -325,6 +325,7 @@ class Cleaner:
             notes.append(Note("warning", "note.headerless", {"count": len(raw.frame.columns)}))
         if raw.encoding_detected:
             notes.append(Note("info", "note.encoding_detected", {"encoding": raw.encoding}))
+        notes.extend(Note(level, key, params) for level, key, params in raw.notes)
         if len(raw.sheets_used) > 1:
             notes.append(Note("info", "note.sheets_combined", {"sheets": ", ".join(raw.sheets_used)}))
         others = [s for s in raw.sheets if s not in raw.sheets_used]

@@ -25,21 +25,3 @@ class CrmError(ValueError):
         if escape is not None:
             values = {k: escape(v) if isinstance(v, str) else v for k, v in values.items()}
         return t(key=self.key, lang=lang, **values)
-
-
-MAX_JSON_BYTES = 1024 * 1024  # rules, scenarios and catalogues are a few kB
-
-
-def load_json(text: str | bytes, key: str) -> object:
-    """Parse a user's JSON file; a syntax error, a file over 1 MB or nesting deep enough to
-    exhaust the parser becomes CrmError(key) with the detail."""
-    import json
-
-    if len(text) > MAX_JSON_BYTES:
-        raise CrmError(key, detail=f"larger than {MAX_JSON_BYTES // 1024} kB")
-    try:
-        return json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
-        raise CrmError(key, detail=str(exc)[:200]) from exc
-    except RecursionError as exc:
-        raise CrmError(key, detail="nested too deeply") from exc

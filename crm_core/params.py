@@ -33,6 +33,10 @@ class Param:
     bounds: tuple[float, float] | None = None  # inclusive; None when the data decides
     cli: str | None = None
     scores: bool = False  # changes the RFM scores (so the cached scores), not only the splits
+    # A value the data decides (a split at the data's mean) is a statistic of the user's data:
+    # it goes into a shared link only when the user pinned it, i.e. when the parameter named
+    # here is set to "value". Otherwise the link carries the method, not the number.
+    pinned_by: str | None = None
 
 
 RFM = (
@@ -45,9 +49,9 @@ RFM = (
     Param("split_method", "choice", "mean", "rfm.split_method", SPLIT_METHODS, cli="--split-method"),
     Param("split_pct", "int", 50, "rfm.split_pct", bounds=(5, 95), cli="--split-pct"),
     # typed splits: the page starts them at the data's means
-    Param("r_split", "float", None, "rfm.split.r", cli="--r-split"),
-    Param("f_split", "float", None, "rfm.split.f", cli="--f-split"),
-    Param("m_split", "float", None, "rfm.split.m", cli="--m-split"),
+    Param("r_split", "float", None, "rfm.split.r", cli="--r-split", pinned_by="split_method"),
+    Param("f_split", "float", None, "rfm.split.f", cli="--f-split", pinned_by="split_method"),
+    Param("m_split", "float", None, "rfm.split.m", cli="--m-split", pinned_by="split_method"),
     Param("m_basis", "choice", "monetary", "rfm.m_basis", M_BASES, cli="--m-basis", scores=True),
     Param("explain", "bool", False, "rfm.explain"),
 )
@@ -58,7 +62,7 @@ def axis_split(prefix: str, label: str) -> tuple[Param, ...]:
     return (
         Param(f"{prefix}_method", "choice", "mean", label, AXIS_SPLITS),
         Param(f"{prefix}_pct", "int", 50, "split.percentile", bounds=(5, 95)),
-        Param(f"{prefix}_value", "float", None, "split.value"),
+        Param(f"{prefix}_value", "float", None, "split.value", pinned_by=f"{prefix}_method"),
     )
 
 
@@ -106,9 +110,10 @@ def default(name: str):
     return BY_NAME[name].default
 
 
-def url_keys(params: tuple[Param, ...]) -> list[str]:
-    """The URL keys of a page's settings (every parameter is shared by link)."""
-    return [p.name for p in params]
+def url_keys(params: tuple[Param, ...], values: dict | None = None) -> list[str]:
+    """The URL keys of a page's settings. With the current ``values``, a value the data decided
+    is left out unless the user pinned it (see :attr:`Param.pinned_by`)."""
+    return [p.name for p in params if values is None or p.pinned_by is None or values.get(p.pinned_by) == "value"]
 
 
 def add_cli_options(parser, params: tuple[Param, ...]) -> None:

@@ -21,14 +21,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from crm_core.errors import CrmError
+from crm_core.limits import (
+    MAX_BYTES,
+    MAX_COLUMNS,
+    MAX_FIELD_CHARS,
+    MAX_XLSX_RATIO,
+    MAX_XLSX_UNZIPPED,
+)
 
-MAX_BYTES = 200 * 1024 * 1024
-# More columns than any export has: refused before the body is parsed (a 40,000-column header
-# would otherwise hold a session for minutes).
-MAX_COLUMNS = 500
-# An .xlsx is a zip: refuse one that would inflate past this, or by more than this ratio.
-MAX_XLSX_UNZIPPED = 500 * 1024 * 1024
-MAX_XLSX_RATIO = 200
 DELIMITERS = (",", "\t", ";", "|")
 WHITESPACE = " "  # the delimiter name for files whose fields are separated by runs of spaces
 TEXT_ENCODINGS = ("utf-8", "gb18030")
@@ -81,6 +81,9 @@ _CJK_FAMILY = {
     "iso2022_jp",
 }
 HEADER_SCAN_ROWS = 30
+# Python's csv module refuses fields over 131,072 characters by default; the limits that matter
+# are checked here (MAX_FIELD_CHARS for a header, MAX_BYTES for the file), not by the parser.
+csv.field_size_limit(MAX_BYTES)
 
 
 @dataclass
@@ -102,6 +105,8 @@ class RawTable:
     # Lines the CSV parser could not split into the header's number of fields: (row, text).
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
     renamed_headers: dict[str, str] = field(default_factory=dict)
+    # What the reader noticed and repaired: (level, label key, parameters) for the load report.
+    notes: list[tuple[str, str, dict]] = field(default_factory=list)
 
 
 def read_table(
@@ -156,7 +161,9 @@ def find_header(rows: list[list[object]]) -> int | None:
     counts = [sum(_filled(c) for c in r) for r in scan]
     if not counts or max(counts) < 1:
         return 0
-    width = max(counts)
+    # The table's width is the most common number of filled cells (a title line has fewer, and
+    # one overlong line must not make the real header look too narrow).
+    width = _consistency([n for n in counts if n])[1]
     need = max(2, -(-width // 2)) if width >= 2 else 1
     for i, (row, n) in enumerate(zip(scan, counts, strict=True)):
         if n >= need:
@@ -189,6 +196,9 @@ def clean_headers(raw: list[object]) -> tuple[list[str], dict[str, str]]:
     """
     if len(raw) > MAX_COLUMNS:
         raise CrmError("error.too_many_columns", columns=len(raw), limit=MAX_COLUMNS)
+    for i, value in enumerate(raw, start=1):
+        if value is not None and len(str(value)) > MAX_FIELD_CHARS:
+            raise CrmError("error.long_header", column=i, length=len(str(value)), limit=MAX_FIELD_CHARS)
     names: list[str] = []
     renamed: dict[str, str] = {}
     seen: set[str] = set()
@@ -228,6 +238,8 @@ def detect_encoding(data: bytes) -> str | None:
         for pick in ("gb18030", "big5"):
             if pick in found:
                 return pick
+        if _decodes(data, "gb18030"):  # the app's users write Chinese far more than Korean or Japanese
+            return "gb18030"
     if best in _LATIN_FAMILY:
         return "cp1252" if _decodes(data, "cp1252") else "latin-1"
     return best
@@ -244,6 +256,14 @@ def _decodes(data: bytes, encoding: str) -> bool:
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode text bytes: UTF-16 by its BOM, the caller's encoding, UTF-8 (BOM or not), else the
     encoding :func:`detect_encoding` finds, else GB18030 (a superset of GBK)."""
+    text, enc, _ = decode_lines(data, encoding)
+    return text, enc
+
+
+def decode_lines(data: bytes, encoding: str | None = None) -> tuple[str, str, int]:
+    """:func:`decode`, plus the number of lines read as UTF-8 in a file that is otherwise in
+    another encoding (a UTF-8 export appended to a GBK one): each line is decoded in the
+    encoding it is valid in, so neither half comes out garbled."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates: tuple[str, ...] = ("utf-16",)
     elif encoding:
@@ -253,6 +273,9 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     else:
         if b"\x00" in data[:8192]:
             raise CrmError("error.binary")
+        mixed = _mixed_utf8(data)
+        if mixed is not None:
+            return mixed
         detected = detect_encoding(data)
         candidates = tuple(dict.fromkeys([*(d for d in [detected] if d), *TEXT_ENCODINGS]))
     for enc in candidates:
@@ -262,10 +285,36 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
             continue
         if "\x00" in text[:8192]:
             raise CrmError("error.binary")
-        return text, enc
+        return text, enc, 0
     if b"\x00" in data[:8192]:
         raise CrmError("error.binary")
     raise CrmError("error.encoding", tried=", ".join(candidates))
+
+
+# UTF-8 for a CJK character: a lead byte E3–E9 and two continuation bytes. Legacy double-byte
+# text (GBK, Big5) almost never forms this by chance, so a line holding it is UTF-8.
+_UTF8_CJK = re.compile(rb"[\xe3-\xe9][\x80-\xbf][\x80-\xbf]")
+
+
+def _mixed_utf8(data: bytes) -> tuple[str, str, int] | None:
+    """(text, other encoding, UTF-8 lines) when some lines are UTF-8 Chinese and the others
+    are not UTF-8; None when the file is in one encoding."""
+    lines = data.split(b"\n")
+    utf8 = [bool(_UTF8_CJK.search(line)) and _decodes(line, "utf-8") for line in lines]
+    n_utf8 = sum(utf8)
+    if n_utf8 < 2:
+        return None
+    rest = b"\n".join(line for line, is_utf8 in zip(lines, utf8, strict=True) if not is_utf8)
+    detected = detect_encoding(rest)
+    for enc in dict.fromkeys([*(d for d in [detected] if d), *TEXT_ENCODINGS[1:]]):
+        try:
+            parts = [
+                line.decode("utf-8") if is_utf8 else line.decode(enc) for line, is_utf8 in zip(lines, utf8, strict=True)
+            ]
+        except (UnicodeDecodeError, LookupError):
+            continue
+        return "\n".join(parts).lstrip("\ufeff"), enc, n_utf8
+    return None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -301,7 +350,7 @@ def _consistency(counts: list[int]) -> tuple[int, int]:
 
 
 def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_row: int | None) -> RawTable:
-    text, enc = decode(data, encoding)
+    text, enc, utf8_lines = decode_lines(data, encoding)
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise CrmError("error.empty_file")
@@ -327,9 +376,13 @@ def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_
     total = len(frame) + len(bad)
     first_row = data_from + 1
     row_numbers = np.array([r for r in range(first_row, total + first_row) if r not in bad_rows], dtype=np.int64)
+    notes: list[tuple[str, str, dict]] = []
+    if utf8_lines:
+        notes.append(("warning", "note.mixed_encoding", {"lines": utf8_lines, "encoding": enc}))
+    frame, row_numbers, bad = _split_swallowed(frame, row_numbers[: len(frame)], bad, names, delim, notes)
     return RawTable(
         frame=frame,
-        row_numbers=row_numbers[: len(frame)],
+        row_numbers=row_numbers,
         file_format="csv",
         encoding=enc,
         encoding_detected=encoding is None and enc not in ("utf-8", "utf-16"),
@@ -338,7 +391,32 @@ def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_
         headerless=headerless,
         bad_lines=sorted(bad),
         renamed_headers=renamed,
+        notes=notes,
     )
+
+
+def _split_swallowed(frame, row_numbers, bad, names, delim, notes):
+    """Undo what a stray quote does: a field that opens with ``"`` and is never closed (or closed
+    many lines later) makes the parser read every following line into one record, which is then
+    rejected as one row. The line holding the quote stays rejected; the lines it swallowed are
+    parsed again as the records they are, numbered on from it, and a note says so."""
+    for n, text in sorted((b for b in bad if "\n" in b[1].rstrip("\r\n")), reverse=True):
+        first, _, rest = text.partition("\n")
+        sub, sub_bad = _parse_csv(rest.encode("utf-8"), names, delim, use_threads=False, skip_rows=0)
+        if sub.empty:
+            continue  # a multi-line cell in a row that is wrong for another reason
+        sub_bad = [(int(m), t) for m, t in sub_bad]
+        sub_total = len(sub) + len(sub_bad)
+        skipped = {m for m, _ in sub_bad}
+        sub_numbers = np.array([n + r for r in range(1, sub_total + 1) if r not in skipped], dtype=np.int64)
+        at = int(np.searchsorted(row_numbers, n))
+        later = row_numbers[at:] + sub_total
+        frame = pd.concat([frame.iloc[:at], sub, frame.iloc[at:]], ignore_index=True)
+        row_numbers = np.concatenate([row_numbers[:at], sub_numbers, later])
+        bad = [(m + sub_total if m > n else m, t) for m, t in bad if m != n]
+        bad += [(n, first.rstrip("\r"))] + [(n + m, t) for m, t in sub_bad]
+        notes.append(("warning", "note.stray_quote", {"row": n, "rows": sub_total}))
+    return frame, row_numbers, sorted(bad)
 
 
 def _header_index(rows: list[list[object]], header_row: int | None) -> tuple[int, bool]:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from crm_core.errors import CrmError, load_json
+from crm_core.errors import CrmError
 from crm_core.params import BINS
+from crm_core.schemas import read_json
 
 HERE = Path(__file__).resolve().parent / "schemes"
 BUILTIN = ("cn8", "en10")
@@ -88,7 +89,7 @@ def builtin(key: str) -> Scheme:
 
 def load_scheme(text: str | bytes) -> Scheme:
     """A scheme from JSON text (a user's saved file); every problem raises CrmError."""
-    return parse_scheme(load_json(text, "error.scheme_json"))
+    return parse_scheme(read_json(text, "scheme"))
 
 
 def parse_scheme(data: object) -> Scheme:

@@ -8,7 +8,7 @@ import ui
 from crm_core import charts
 from crm_core.i18n import t
 from crm_core.lifecycle import CELLS, STAGES, TIERS, StageRules, cell_codes, current_value, pyramid, stages
-from crm_core.params import PYRAMID, url_keys
+from crm_core.params import PYRAMID
 from ui import value_lifecycle as lifecycle_view
 from ui import whatif, widgets
 
@@ -107,7 +107,7 @@ elif view == "pyramid":
     key_cut = st.slider(t(key_p.label, lang), *key_p.bounds, key=key_p.name)
     st.session_state[pot_p.name] = max(st.session_state[pot_p.name], key_cut + 1)  # potential tier above key
     pot_cut = st.slider(t(pot_p.label, lang), key_cut + 1, pot_p.bounds[1], key=pot_p.name)
-    widgets.share(url_keys(PYRAMID))
+    widgets.share_params(PYRAMID)
     pyr, _ = pyramid(c["monetary"].to_numpy(float), (float(key_cut), float(pot_cut)))
     pyr.insert(1, "label", [t(f"lc.tier.{k}", lang) for k in TIERS])
     widgets.table(pyr, lang)

@@ -145,3 +145,19 @@ def test_hostile_url_parameters_are_clamped_or_replaced(page, query):
     for key in ("split_pct", "vm_f_pct", "lc_p_pct"):
         if key in query:
             assert 5 <= at.session_state[key] <= 95
+
+
+def test_a_link_carries_the_split_method_not_the_datas_numbers():
+    from conftest import open_app
+
+    at = open_app("pages/rfm.py")  # split at the mean: the means are statistics of this data
+    assert at.session_state["r_split"] is not None
+    assert not {"r_split", "f_split", "m_split"} & set(at.query_params)
+    assert at.query_params["split_method"] in ("mean", ["mean"])
+    at.sidebar.selectbox(key="split_method").set_value("value").run()  # the user pins values ...
+    at.sidebar.slider(key="r_split").set_value(45).run()
+    assert at.query_params["r_split"] in ("45", ["45"])
+    at.sidebar.selectbox(key="split_method").set_value("median").run()  # ... and unpins them
+    assert "r_split" not in at.query_params
+    vm = open_app("pages/value_matrix.py")
+    assert "vm_f_method" in vm.query_params and not {"vm_f_value", "vm_s_value"} & set(vm.query_params)

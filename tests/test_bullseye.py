@@ -92,38 +92,45 @@ def test_photo_equipment_preset_round_trip():
 
 
 @pytest.mark.parametrize(
-    ("text", "key"),
+    ("text", "key", "where"),
     [
-        ("{bad json", "error.bullseye_json"),
-        ('{"name": "x"}', "error.scenario_shape"),
-        ('{"scores": {"nope": 3}}', "error.scenario_unknown"),
-        ('{"scores": {"known_brand": 11}}', "error.scenario_score"),
-        ('{"scores": {"known_brand": -1}}', "error.scenario_score"),
-        ('{"scores": {"known_brand": "high"}}', "error.scenario_score"),
+        ("{bad json", "error.bullseye_json", "JSON"),
+        ('{"scores": {"known_brand": NaN}}', "error.bullseye_json", "NaN"),
+        ('{"name": "x"}', "error.json_field", "“scores” is missing"),
+        ('{"scores": {"nope": 3}}', "error.scenario_unknown", "nope"),
+        ('{"scores": {"known_brand": 11}}', "error.json_field", "scores.known_brand, 11 is above"),
+        ('{"scores": {"known_brand": -1}}', "error.json_field", "scores.known_brand, -1 is below"),
+        ('{"scores": {"known_brand": "high"}}', "error.json_field", "scores.known_brand, expected a number"),
+        ('{"scores": {}, "notes": {"known_brand": [1]}}', "error.json_field", "notes.known_brand"),
     ],
 )
-def test_invalid_scenarios_name_the_problem(text, key):
+def test_invalid_scenarios_name_the_problem(text, key, where):
     with pytest.raises(CrmError) as err:
         load_scenario(text, CAT)
-    assert err.value.key == key
+    assert err.value.key == key and where in err.value.message("en")
 
 
 @pytest.mark.parametrize(
-    ("mutate", "key"),
+    ("mutate", "key", "where"),
     [
-        (lambda d: d["criteria"].append(dict(d["criteria"][0])), "error.criterion_duplicate"),
-        (lambda d: d["criteria"][0].update(weight=-1), "error.criterion_weight"),
-        (lambda d: d["criteria"][0].update(weight="heavy"), "error.criterion_weight"),
-        (lambda d: d["criteria"][0].update(key=""), "error.criterion_key"),
-        (lambda d: d.update(criteria=[]), "error.catalogue_shape"),
+        (lambda d: d["criteria"].append(dict(d["criteria"][0])), "error.criterion_duplicate", "computer_users"),
+        (lambda d: d["criteria"][0].update(weight=-1), "error.json_field", "criteria[1].weight, -1 is below"),
+        (lambda d: d["criteria"][0].update(weight="heavy"), "error.json_field", "criteria[1].weight, expected"),
+        (lambda d: d["criteria"][1].update(weight=1e308), "error.json_field", "criteria[2].weight, 1e+308 is above"),
+        (lambda d: d["criteria"][0].update(key=""), "error.json_field", "criteria[1].key, the text is empty"),
+        (lambda d: d.update(criteria=[]), "error.json_field", "at criteria,"),
+        (lambda d: d.update(groups="market"), "error.json_field", "at groups, expected a list"),
+        (lambda d: d["groups"][0].update(label=["x"]), "error.json_field", "groups[1].label"),
+        (lambda d: d.update(title={"en": {"a": 1}}), "error.json_field", "title.en"),
+        (lambda d: d.update(criteria=d["criteria"] * 7), "error.json_field", "210 entries; at most 200"),
     ],
 )
-def test_invalid_catalogues_change_nothing(mutate, key):
+def test_invalid_catalogues_change_nothing(mutate, key, where):
     data = json.loads(CAT.to_json())
     mutate(data)
     with pytest.raises(CrmError) as err:
         load_catalogue(json.dumps(data))
-    assert err.value.key == key
+    assert err.value.key == key and where in err.value.message("en")
 
 
 def test_catalogue_edits_from_the_table():
@@ -162,7 +169,7 @@ def test_a_row_added_in_the_editor_gets_weight_one():
 @pytest.mark.parametrize(
     ("mutate", "key"),
     [
-        (lambda d: d.__setitem__("groups", ["market", "product"]), "error.group_shape"),
+        (lambda d: d.__setitem__("groups", [5, 6]), "error.group_shape"),
         (lambda d: d["groups"].append(dict(d["groups"][0])), "error.group_duplicate"),
         (lambda d: d["criteria"][0].__setitem__("weight", 1e308), "error.criterion_weight"),
         (lambda d: d.__setitem__("criteria", d["criteria"] * 10), "error.too_many_criteria"),

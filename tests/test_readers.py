@@ -169,9 +169,59 @@ def test_too_many_columns_are_refused_before_parsing():
 
 
 def test_deeply_nested_or_huge_json_is_a_message():
-    from crm_core.errors import load_json
+    from crm_core.schemas import read_json
 
-    for text in ("[" * 100_000 + "]" * 100_000, "[" + "1," * 600_000 + "1]"):
+    for text in ("[" * 100_000 + "]" * 100_000, "[" + "1," * 600_000 + "1]", '{"rules":' * 13 + "1" + "}" * 13):
         with pytest.raises(CrmError) as err:
-            load_json(text, "error.rules_json")
-        assert err.value.key == "error.rules_json"
+            read_json(text, "scheme")
+        assert err.value.key == "error.scheme_json"
+
+
+def test_a_stray_quote_rejects_its_line_only():
+    # Line 3 opens a quoted field that never closes: a parser reads every later line into it.
+    later = [f"{i:03d},2024-01-{1 + i % 28:02d},{i}" for i in range(3, 1004)]
+    text = "\n".join(["customer_id,order_date,amount", "001,2024-01-01,5", '"002,2024-01-02,6', *later]) + "\n"
+    raw = read_table(text.encode(), "x.csv")
+    assert raw.frame["customer_id"].tolist() == ["001"] + [line.split(",")[0] for line in later]
+    assert raw.row_numbers.tolist() == [2, *range(4, 4 + len(later))]  # the file's own row numbers
+    assert raw.bad_lines == [(3, '"002,2024-01-02,6')]
+    assert len(raw.frame) + len(raw.bad_lines) == text.count("\n") - 1  # every data line accounted for
+    assert [k for _, k, _ in raw.notes] == ["note.stray_quote"]
+
+
+def test_a_stray_quote_before_more_bad_lines_keeps_their_row_numbers():
+    lines = ["customer_id,order_date,amount", "1,2024-01-01,5", '"2,2024-01-02,6', "3,2024-01-03,7", "4,2024-01-04,8,9"]
+    text = "\n".join([*lines, "5,2024-01-05,9"]) + "\n"
+    raw = read_table(text.encode(), "x.csv")
+    assert dict(zip(raw.row_numbers.tolist(), raw.frame["customer_id"], strict=True)) == {2: "1", 4: "3", 6: "5"}
+    assert [n for n, _ in raw.bad_lines] == [3, 5]
+
+
+def test_a_file_half_utf8_half_gbk_reads_both_halves():
+    names = [f"客户{i}" for i in range(40)]
+    head = "customer_id,order_date,amount\n" + "".join(f"{n},2024-01-03,7\n" for n in names[:20])
+    tail = "".join(f"{n},2024-01-04,8\n" for n in names[20:])
+    raw = read_table(head.encode("utf-8") + tail.encode("gbk"), "x.csv")
+    assert raw.frame["customer_id"].tolist() == names
+    assert raw.notes == [("warning", "note.mixed_encoding", {"lines": 20, "encoding": "gb18030"})]
+
+
+def test_a_gbk_file_is_not_taken_for_mixed():
+    raw = read_table(TEXT.encode("gbk"), "x.csv")
+    assert raw.encoding == "gb18030" and raw.notes == []
+
+
+def test_cells_longer_than_the_csv_module_allows():
+    long_id = "y" * 300_000  # Python's csv module stops at 131,072 characters by default
+    raw = read_table(f"customer_id,order_date,amount\n{long_id},2024-01-01,5\n2,2024-01-02,6\n".encode(), "x.csv")
+    assert raw.frame["customer_id"].str.len().tolist() == [300_000, 1]
+    with pytest.raises(CrmError) as err:
+        read_table(("h" * 140_000 + ",order_date,amount\n1,2024-01-01,5\n").encode(), "x.csv")
+    assert err.value.key == "error.long_header" and "140000" in str(err.value)
+
+
+def test_one_overlong_line_does_not_hide_the_header():
+    text = "customer_id,order_date,amount\n1,2024-01-01,5" + ",1" * 400 + "\n2,2024-01-02,6\n"
+    raw = read_table(text.encode(), "x.csv")
+    assert list(raw.frame.columns) == ["customer_id", "order_date", "amount"] and not raw.headerless
+    assert raw.frame["customer_id"].tolist() == ["2"] and [n for n, _ in raw.bad_lines] == [2]

@@ -177,24 +177,34 @@ def test_custom_rules_round_trip_and_unassigned():
 
 
 @pytest.mark.parametrize(
-    ("mutate", "key"),
+    ("mutate", "key", "where"),
     [
-        (lambda d: d["rules"].append({"key": "best", "when": {"r": "low"}}), "error.rule_duplicate"),
-        (lambda d: d["rules"].append({"key": "x", "when": {"r": "high", "m": "high"}}), "error.rule_overlap"),
-        (lambda d: d["rules"].append({"key": "x", "when": {"r_score": [4, 9]}}), "error.rule_range"),
-        (lambda d: d["rules"].append({"key": "x", "when": {"q": "high"}}), "error.rule_condition"),
-        (lambda d: d["rules"].append({"key": "x"}), "error.rule_when"),
-        (lambda d: d.update(rules=[]), "error.scheme_shape"),
+        (lambda d: d["rules"].append({"key": "best", "when": {"r": "low"}}), "error.rule_duplicate", "“best”"),
+        (lambda d: d["rules"].append({"key": "x", "when": {"r": "high", "m": "high"}}), "error.rule_overlap", "“x”"),
+        # shape, types and ranges are the schema's: the message names the field
+        (
+            lambda d: d["rules"].append({"key": "x", "when": {"r_score": [4, 9]}}),
+            "error.json_field",
+            "rules[3].when.r_score[2]",
+        ),
+        (lambda d: d["rules"].append({"key": "x", "when": {"q": "high"}}), "error.json_field", "rules[3].when"),
+        (lambda d: d["rules"].append({"key": "x"}), "error.json_field", "rules[3]"),
+        (lambda d: d.update(rules=[]), "error.json_field", "at rules,"),
+        (lambda d: d["rules"][0]["label"].update(en="x" * 201), "error.json_field", "rules[1].label.en"),
+        (lambda d: d.update(rules=d["rules"] * 60), "error.json_field", "at rules,"),
+        (lambda d: d["rules"][1].update(when={"f": ["high"]}), "error.json_field", "rules[2].when.f"),
     ],
 )
-def test_invalid_rules_name_the_rule(mutate, key):
+def test_invalid_rules_name_the_rule(mutate, key, where):
     data = json.loads(json.dumps(RULES))
     mutate(data)
     with pytest.raises(CrmError) as err:
         load_scheme(json.dumps(data))
     assert err.value.key == key
+    assert where in err.value.message("en")
+    assert where.removeprefix("at ").rstrip(",") in err.value.message("zh")
     if key == "error.rule_overlap":
-        assert "“x”" in str(err.value) and ("“best”" in str(err.value) or "“rest_recent”" in str(err.value))
+        assert "“best”" in str(err.value) or "“rest_recent”" in str(err.value)
 
 
 def test_bad_json_is_a_clear_error():

@@ -46,3 +46,56 @@ def test_the_dataset_token_follows_the_content():
     assert content_token(a) == content_token(a.copy())
     assert content_token(a) != content_token(a.assign(monetary=[1.0, 2.5]))
     assert content_token(b"bytes", "x.csv") == content_token(b"bytes", "x.csv") != content_token(b"bytes", "y.csv")
+
+
+def test_the_shared_cache_is_bounded_in_bytes_and_entries():
+    import numpy as np
+
+    from ui.state import BoundedCache
+
+    cache = BoundedCache(max_entries=3, max_bytes=10_000)
+    calls = []
+
+    def make(n):
+        calls.append(n)
+        return np.zeros(n, dtype=np.uint8)
+
+    for key, n in [("a", 4000), ("b", 4000), ("c", 4000)]:  # the third pushes the total past 10,000
+        cache.get(key, lambda n=n: make(n))
+    assert len(cache) == 2 and cache.total_bytes == 8000
+    cache.get("b", lambda: make(-1))  # a hit computes nothing ...
+    cache.get("d", lambda: make(4000))  # ... and keeps b recent, so c goes
+    assert calls == [4000, 4000, 4000, 4000]
+    cache.get("b", lambda: make(-1))
+    cache.get("c", lambda: make(100))
+    assert calls[-1] == 100 and len(cache) <= 3 and cache.total_bytes <= 10_000
+    big = cache.get("huge", lambda: make(20_000))  # larger than the bound: returned, not kept
+    assert len(big) == 20_000 and "huge" not in cache._items
+    small = BoundedCache(max_entries=2, max_bytes=10**9)
+    for k in "xyz":
+        small.get(k, lambda: make(10))
+    assert list(small._items) == ["y", "z"]
+
+
+def test_the_shared_cache_expires_entries(monkeypatch):
+    from ui import state
+
+    cache = state.BoundedCache(max_entries=5, max_bytes=10**6, ttl=60)
+    now = [1000.0]
+    monkeypatch.setattr(state.time, "monotonic", lambda: now[0])
+    cache.get("a", lambda: "first")
+    now[0] += 59
+    assert cache.get("a", lambda: "second") == "first"
+    now[0] += 2
+    assert cache.get("a", lambda: "third") == "third"
+
+
+def test_nbytes_counts_the_tables_of_a_load_result():
+    from conftest import ROOT as root
+
+    from crm_core.ingest import LoadOptions, load
+    from ui.state import nbytes
+
+    result = load((root / "data/demo_transactions.csv").read_bytes(), "demo.csv", LoadOptions())
+    tables = result.transactions.memory_usage(deep=True).sum() + result.customers.memory_usage(deep=True).sum()
+    assert tables <= nbytes(result) <= 3 * tables

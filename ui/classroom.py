@@ -11,9 +11,9 @@ from crm_core.classroom import answer_label, answer_strategy, model_answers
 from crm_core.errors import CrmError
 from crm_core.groups import at_or_above, at_or_below
 from crm_core.i18n import t
-from crm_core.params import KEY_ACCOUNTS, url_keys
+from crm_core.params import KEY_ACCOUNTS
 from ui.state import dataset, log
-from ui.widgets import md_escape, persist_param, share, table
+from ui.widgets import md_escape, persist_param, share_params, table
 
 CLASS_MODELS = ("rfm8", "value_matrix", "lifecycle")
 
@@ -192,7 +192,7 @@ def key_accounts_view(lang: str) -> None:
         persist_param(p)
     a_split = c1.slider(t(a_p.label, lang), *a_p.bounds, step=0.5, key=a_p.name)
     s_split = c2.slider(t(s_p.label, lang), *s_p.bounds, step=0.5, key=s_p.name)
-    share(url_keys(KEY_ACCOUNTS))
+    share_params(KEY_ACCOUNTS)
     try:
         out = key_accounts(edited.dropna(how="all"), a_split, s_split)
     except CrmError as exc:

@@ -12,7 +12,7 @@ from crm_core.i18n import t
 from crm_core.params import parse_edges
 from ui.state import per_dataset
 from ui.whatif import whatif_panel
-from ui.widgets import md_escape, number, persist_param, say, share, table
+from ui.widgets import md_escape, number, persist_param, say, share_params, table
 
 
 def settings(lang: str, customers: pd.DataFrame):
@@ -70,7 +70,7 @@ def settings(lang: str, customers: pd.DataFrame):
         t(p["m_basis"].label, lang), p["m_basis"].choices, key="m_basis", format_func=lambda k: t(f"col.{k}", lang)
     )
     sb.toggle(t(p["explain"].label, lang), key="explain")
-    share(declared.url_keys(declared.RFM))
+    share_params(declared.RFM)
     try:
         params = RfmParams(
             score_method=st.session_state.score_method,
@@ -115,7 +115,7 @@ def custom_scheme(lang: str, load_scheme, builtin):
                 st.session_state.custom_scheme = load_scheme(up.getvalue())
                 st.session_state.rules_text = st.session_state.custom_scheme.to_json()
             except CrmError as exc:
-                st.error(exc.message(lang, escape=md_escape))
+                st.error(exc.message(lang, escape=md_escape) + "\n\n" + t("rfm.custom.kept", lang))
         if "rules_text" not in st.session_state:
             st.session_state.rules_text = st.session_state.custom_scheme.to_json()
         st.text_area(t("rfm.custom.rules", lang), key="rules_text", height=300)
@@ -125,7 +125,7 @@ def custom_scheme(lang: str, load_scheme, builtin):
                 st.session_state.custom_scheme = load_scheme(st.session_state.rules_text)
                 st.success(t("rfm.custom.applied", lang))
             except CrmError as exc:
-                st.error(exc.message(lang, escape=md_escape))
+                st.error(exc.message(lang, escape=md_escape) + "\n\n" + t("rfm.custom.kept", lang))
         c2.download_button(
             t("rfm.custom.save", lang),
             st.session_state.custom_scheme.to_json().encode("utf-8"),

@@ -7,17 +7,23 @@ be reached by a session holding the same content.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
-from collections.abc import Callable
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from crm_core.i18n import t
 from crm_core.ingest import LoadResult
+from crm_core.limits import UPLOAD_CACHE_BYTES, UPLOAD_CACHE_ENTRIES
 from ui.widgets import md_escape
 
 log = logging.getLogger("crm_value_lab")
@@ -92,9 +98,83 @@ def content_token(*parts: object) -> str:
     return h.hexdigest()[:24]
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def _work(token: str, what: str, key: tuple, _compute: Callable[[], Any]) -> Any:
-    return _compute()
+class BoundedCache:
+    """Results shared by every session, keyed by content, bounded in entries *and* bytes.
+
+    Streamlit's caches bound the number of entries only: eight cached 200 MB uploads would hold
+    gigabytes. Here the least recently used entries go as soon as the total size (measured once,
+    when an entry is stored) passes ``max_bytes``; an entry larger than that is not kept at
+    all. Entries also expire after ``ttl`` seconds. Keys must be derived from the content
+    (bytes or a content hash), so only a session holding the same content can reach an entry.
+    Values are shared, never copied: the pages read them and never change them.
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int, ttl: float = 3600) -> None:
+        self.max_entries, self.max_bytes, self.ttl = max_entries, max_bytes, ttl
+        self._items: OrderedDict[Hashable, tuple[float, int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and now - hit[0] < self.ttl:
+                self._items.move_to_end(key)
+                return hit[2]
+        value = compute()  # outside the lock: other sessions are not held up
+        size = nbytes(value)
+        with self._lock:
+            self._items.pop(key, None)
+            if size <= self.max_bytes:
+                self._items[key] = (now, size, value)
+            self._evict(now)
+        return value
+
+    def _evict(self, now: float) -> None:
+        for key in [k for k, (at, _, _) in self._items.items() if now - at >= self.ttl]:
+            del self._items[key]
+        while self._items and (len(self._items) > self.max_entries or self.total_bytes > self.max_bytes):
+            self._items.popitem(last=False)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(size for _, size, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def nbytes(value: object, _depth: int = 0) -> int:
+    """Memory held by a result: its tables, arrays and bytes, looked for in dataclass fields,
+    tuples, lists and dicts (two levels down). Strings count by their length."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=True).sum())
+    if isinstance(value, (pd.Series, pd.Index)):
+        return int(value.memory_usage(deep=True))
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (bytes, str)):
+        return len(value)
+    if _depth > 2:
+        return 0
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
+    elif isinstance(value, dict):
+        parts = list(value.values())
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        parts = list(getattr(value, "__dict__", {}).values())
+    return sum(nbytes(p, _depth + 1) for p in parts)
+
+
+# Loaded uploads, and the work done on each data content (RFM scores, the potential model, …).
+UPLOADS = BoundedCache(UPLOAD_CACHE_ENTRIES, UPLOAD_CACHE_BYTES)
+WORK = BoundedCache(16, UPLOAD_CACHE_BYTES)
 
 
 def per_dataset(token: str, what: str, key: tuple, compute: Callable[[], Any]) -> Any:
@@ -108,6 +188,6 @@ def per_dataset(token: str, what: str, key: tuple, compute: Callable[[], Any]) -
     held = st.session_state.get(slot)
     if held is not None and held[0] == (token, key):
         return held[1]
-    result = _work(token, what, key, compute)
+    result = WORK.get((token, what, key), compute)
     st.session_state[slot] = ((token, key), result)
     return result

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.i18n import t
-from crm_core.params import STAGE_FIELDS, STAGES, url_keys
+from crm_core.params import STAGE_FIELDS, STAGES
 from ui.state import per_dataset
-from ui.widgets import money, number, persist_param, share, table
+from ui.widgets import money, number, persist_param, share_params, table
 
 
 def potential(lang: str, ds, method: str, extras: list[str]):
@@ -71,7 +71,7 @@ def stage_rules(lang: str, d):
         for col, p in zip(st.columns(len(STAGES)), STAGES, strict=True):
             persist_param(p, getattr(d, STAGE_FIELDS[p.name]))
             values[STAGE_FIELDS[p.name]] = col.number_input(t(p.label, lang), *p.bounds, key=p.name)
-        share(url_keys(STAGES))
+        share_params(STAGES)
         rules = StageRules(**values)
         st.caption(t("lc.stage.explain", lang, **rules.__dict__))
     return rules

@@ -128,6 +128,17 @@ def persist_param(p: Param, data_default=None) -> None:
         st.session_state[p.name] = type(st.session_state[p.name])(min(max(st.session_state[p.name], lo), hi))
 
 
+def share_params(params: tuple[Param, ...]) -> None:
+    """:func:`share` for declared parameters: a value the data decided (a split at the data's
+    mean) stays out of the link unless the user pinned it, so a link never carries statistics
+    of the sharer's data, only the method."""
+    shared = url_keys(params, st.session_state)
+    share(shared)
+    for p in params:
+        if p.name not in shared and p.name in st.query_params:
+            del st.query_params[p.name]
+
+
 def share(keys: list[str]) -> None:
     """Keep widget values beyond the page and write them into the URL."""
     for key in keys:
@@ -166,7 +177,7 @@ def split_widget(lang: str, prefix: str, label: str, values: np.ndarray, integer
         st.session_state[f"{prefix}_value"] = float(min(max(st.session_state[f"{prefix}_value"], lo), hi))
         step = 1.0 if integer else float(max(0.01, round((hi - lo) / 200, 2)))
         sb.slider(t("split.value", lang), lo, hi, step=step, key=f"{prefix}_value")
-    share(url_keys((method_p, pct_p, value_p)))
+    share_params((method_p, pct_p, value_p))
     return Split(method, float(st.session_state[f"{prefix}_pct"]), float(st.session_state[f"{prefix}_value"]))
 
 
