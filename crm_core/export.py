@@ -46,7 +46,25 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
+# Characters an .xlsx cannot hold (XML 1.0 forbids C0 controls other than tab, LF and CR).
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SHEET_ILLEGAL = re.compile(r"[\[\]:*?/\\]")
+
+
+def excel_text(value: object) -> object:
+    """Text an .xlsx can hold: each forbidden control character becomes U+FFFD (visible, so
+    nothing is lost silently); non-text unchanged."""
+    return _XML_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def to_excel_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    """One sheet, formula-safe; control characters a workbook cannot hold are replaced."""
+    out = safe_frame(frame)
+    out.columns = [excel_text(c) for c in out.columns]
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(excel_text, na_action="ignore")
+    name = _SHEET_ILLEGAL.sub("_", excel_text(sheet))[:31].strip("'") or "data"
     buf = io.BytesIO()
-    safe_frame(frame).to_excel(buf, index=False, sheet_name=sheet[:31], engine="openpyxl")
+    out.to_excel(buf, index=False, sheet_name=name, engine="openpyxl")
     return buf.getvalue()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import re
 import unicodedata
 import zipfile
@@ -595,16 +596,30 @@ def _read_parquet(data: bytes) -> RawTable:
     import pyarrow.parquet as pq
 
     try:
-        frame = pq.read_table(io.BytesIO(data)).to_pandas()
+        table = pq.read_table(io.BytesIO(data))
+        if table.num_columns > MAX_COLUMNS:
+            raise CrmError("error.too_many_columns", columns=table.num_columns, limit=MAX_COLUMNS)
+        # Lists, structs and maps are not values an analysis can group or compare: they are kept
+        # as their JSON text (shown in tables, usable as a label), and the report says so.
+        nested = [f.name for f in table.schema if pa.types.is_nested(f.type)]
+        for name in nested:
+            i = table.schema.get_field_index(name)
+            text = [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in table[i].to_pylist()]
+            table = table.set_column(i, name, pa.array(text, pa.string()))
+        frame = table.to_pandas()
+    except CrmError:
+        raise
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise CrmError("error.bad_parquet") from exc
     names, renamed = clean_headers(list(frame.columns))
     frame.columns = names
+    notes = [("info", "note.nested_columns", {"columns": ", ".join(map(str, nested))})] if nested else []
     return RawTable(
         frame=frame.reset_index(drop=True),
         row_numbers=np.arange(1, len(frame) + 1, dtype=np.int64),
         file_format="parquet",
         renamed_headers=renamed,
+        notes=notes,
     )
 
 

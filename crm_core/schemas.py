@@ -143,7 +143,8 @@ SCENARIO = {
             "type": "object",
             "maxProperties": L.MAX_CRITERIA,
             "propertyNames": {"maxLength": L.MAX_NAME_CHARS},
-            "additionalProperties": {"type": ["number", "null"], "minimum": 0, "maximum": L.MAX_SCORE},
+            # whole points 0–10, as on the form (7.0 is whole; 7.5 is refused, not rounded)
+            "additionalProperties": {"type": ["integer", "null"], "minimum": 0, "maximum": L.MAX_SCORE},
         },
         "notes": {
             "type": "object",

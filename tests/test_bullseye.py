@@ -100,8 +100,10 @@ def test_photo_equipment_preset_round_trip():
         ('{"scores": {"nope": 3}}', "error.scenario_unknown", "nope"),
         ('{"scores": {"known_brand": 11}}', "error.json_field", "scores.known_brand, 11 is above"),
         ('{"scores": {"known_brand": -1}}', "error.json_field", "scores.known_brand, -1 is below"),
-        ('{"scores": {"known_brand": "high"}}', "error.json_field", "scores.known_brand, expected a number"),
+        ('{"scores": {"known_brand": "high"}}', "error.json_field", "scores.known_brand, expected a whole number"),
         ('{"scores": {}, "notes": {"known_brand": [1]}}', "error.json_field", "notes.known_brand"),
+        # the form scores whole points: a fraction is refused on the page and in the CLI alike
+        ('{"scores": {"known_brand": 7.5}}', "error.json_field", "scores.known_brand, expected a whole number"),
     ],
 )
 def test_invalid_scenarios_name_the_problem(text, key, where):
@@ -189,3 +191,8 @@ def test_names_given_as_plain_strings_are_accepted():
     data["criteria"][0]["label"] = "Plain text label"
     cat = parse_catalogue(data)
     assert cat.title_en == "My form" and cat.criteria[0].label("zh") == "Plain text label"
+
+
+def test_whole_scores_written_as_decimals_are_accepted():
+    sc = load_scenario('{"scores": {"known_brand": 7.0, "intangible": 10}}', CAT)
+    assert sc.scores == {"known_brand": 7.0, "intangible": 10.0}

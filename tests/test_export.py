@@ -100,3 +100,21 @@ def test_printable_page_escapes_names_from_a_catalogue():
     for trace in fig.data[1:]:
         texts += [str(v) for col in trace.cells.values for v in col] + [str(v) for v in trace.header.values]
     assert not [x for x in texts if "<a" in x or "<i>" in x]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=20), min_size=1, max_size=6), st.text(max_size=40))
+def test_excel_export_holds_any_text(cells, sheet):
+    """Any text, control characters included, makes a workbook (openpyxl refuses C0 controls):
+    each cell reads back as written, a forbidden character shown as U+FFFD, and none runs."""
+    frame = pd.DataFrame({"text": cells})
+    ws = openpyxl.load_workbook(io.BytesIO(to_excel_bytes(frame, sheet))).active
+    back = [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
+    allowed = {"\t", "\n", "\r"}
+    for written, read in zip(cells, back, strict=True):
+        expected = "".join(
+            "\ufffd" if (ord(ch) < 32 and ch not in allowed) or ch in "\ufffe\uffff" else ch for ch in written
+        )
+        crlf = {ord("\r"): "\n"}  # XML reads a CR in text as LF (line-end normalisation)
+        assert (read or "").translate(crlf) == (safe_text(expected) or "").translate(crlf)
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
