@@ -16,6 +16,7 @@ from crm_core.errors import CrmError
 from crm_core.i18n import t
 from crm_core.ingest import LoadOptions, LoadResult, load, note_text
 from crm_core.layouts import catalogue
+from crm_core.limits import MAX_BYTES
 from crm_core.params import add_cli_options
 
 EXIT_BAD_INPUT = 2
@@ -65,9 +66,15 @@ def _input_options(p: argparse.ArgumentParser) -> None:
 
 
 def _read(path: Path | str) -> bytes:
-    """A user's file, or CrmError('error.cannot_open')."""
+    """A user's file (a regular file, at most MAX_BYTES + 1 bytes read, so the size check can
+    refuse it), or CrmError('error.cannot_open')."""
+    path = Path(path)
     try:
-        return Path(path).read_bytes()
+        if not path.is_file():  # a directory, a device such as /dev/zero, a pipe that never ends
+            detail = "no such file" if not path.exists() else "not a regular file"
+            raise CrmError("error.cannot_open", path=str(path), detail=detail)
+        with path.open("rb") as f:
+            return f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise CrmError("error.cannot_open", path=str(path), detail=exc.strerror or "") from exc
 
@@ -82,7 +89,7 @@ def _write(frame, out: Path) -> None:
         else:
             out.write_bytes(to_csv_bytes(frame))
     except OSError as exc:
-        raise CrmError("error.cannot_write", path=str(out), detail=exc.strerror or "") from exc
+        raise CrmError("error.cannot_write", path=str(out), detail=exc.strerror or str(exc)[:200]) from exc
 
 
 def _load(args: argparse.Namespace) -> LoadResult:

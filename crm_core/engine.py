@@ -57,8 +57,6 @@ def summarize_source(
 
     ``columns`` maps roles (customer_id, order_date, amount, order_id) to the source's names.
     """
-    import ibis
-
     if con is None:
         if engine == "duckdb":
             from crm_core.summarize import duckdb_backend
@@ -68,8 +66,41 @@ def summarize_source(
             con = spark_backend()
         else:
             raise CrmError("error.param", name="engine", value=engine)
+    try:
+        return _summarize_on(con, source, as_of, columns)
+    except CrmError:
+        raise
+    except (NotImplementedError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        # a date the engine holds (year 1 or 99999) that pandas cannot
+        raise CrmError("error.engine_date", value=str(exc)[:80]) from exc
+    except _engine_errors() as exc:  # the engine could not read or convert the user's data
+        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise CrmError("error.engine", engine=engine, detail=detail) from exc
+
+
+def _engine_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions an engine raises for data it cannot read or convert (not bugs of ours)."""
+    import duckdb
+    from ibis.common.exceptions import IbisError
+
+    errors: list[type[BaseException]] = [duckdb.Error, IbisError]
+    try:
+        from pyspark.errors import PySparkException
+
+        errors.append(PySparkException)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def _summarize_on(con, source: str, as_of: dt.date | None, columns: dict[str, str] | None) -> pd.DataFrame:
+    import ibis
+
     t = _read(con, source)
     rename = {role: col for role, col in (columns or {}).items() if col and col != role}
+    absent = [col for col in rename.values() if col not in t.columns]
+    if absent:
+        raise CrmError("error.unknown_column", column=", ".join(absent), columns=", ".join(t.columns))
     if rename:
         t = t.rename(rename)
     missing = [r for r in ("customer_id", "order_date", "amount") if r not in t.columns]
@@ -84,7 +115,13 @@ def summarize_source(
     )
     if as_of is None:
         latest = con.to_pandas(t.order_date.max().name("latest").as_table())["latest"].iloc[0]
-        as_of = (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
+        try:
+            latest = pd.Timestamp(latest)
+        except (ValueError, OverflowError, NotImplementedError) as exc:  # a date pandas cannot hold
+            raise CrmError("error.engine_date", value=str(latest)[:40]) from exc
+        if pd.isna(latest):
+            raise CrmError("error.no_rows")
+        as_of = (latest.normalize() + pd.Timedelta(days=1)).date()
     expr = customer_expr(t, as_of, has_order).filter(ibis._.frequency > 0)
     result = con.to_pandas(expr.mutate(monetary=expr.monetary.cast("float64"), returns=expr.returns.cast("float64")))
     return _finish(result.sort_values("customer_id", kind="stable"))

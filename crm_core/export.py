@@ -51,10 +51,17 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHEET_ILLEGAL = re.compile(r"[\[\]:*?/\\]")
 
 
+EXCEL_CELL_CHARS = 32_767  # the most a spreadsheet cell holds
+
+
 def excel_text(value: object) -> object:
-    """Text an .xlsx can hold: each forbidden control character becomes U+FFFD (visible, so
-    nothing is lost silently); non-text unchanged."""
-    return _XML_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
+    """Text an .xlsx can hold: each forbidden control character becomes U+FFFD, and a text
+    longer than a cell holds is cut with a visible "…" (the CSV export keeps it whole);
+    non-text unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = _XML_ILLEGAL.sub("\ufffd", value)
+    return value if len(value) <= EXCEL_CELL_CHARS else value[: EXCEL_CELL_CHARS - 1] + "…"
 
 
 def to_excel_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:

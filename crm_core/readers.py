@@ -14,6 +14,7 @@ import json
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,8 +25,10 @@ import pyarrow.csv as pacsv
 from crm_core.errors import CrmError
 from crm_core.limits import (
     MAX_BYTES,
+    MAX_CELLS,
     MAX_COLUMNS,
     MAX_FIELD_CHARS,
+    MAX_SHARED_STRINGS,
     MAX_XLSX_RATIO,
     MAX_XLSX_UNZIPPED,
 )
@@ -249,7 +252,7 @@ def detect_encoding(data: bytes) -> str | None:
 def _decodes(data: bytes, encoding: str) -> bool:
     try:
         data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):  # UnicodeError: also codecs such as punycode
         return False
     return True
 
@@ -282,7 +285,7 @@ def decode_lines(data: bytes, encoding: str | None = None) -> tuple[str, str, in
     for enc in candidates:
         try:
             text = data.decode("utf-8-sig" if enc == "utf-8" else enc)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # UnicodeError: also codecs such as punycode
             continue
         if "\x00" in text[:8192]:
             raise CrmError("error.binary")
@@ -312,7 +315,7 @@ def _mixed_utf8(data: bytes) -> tuple[str, str, int] | None:
             parts = [
                 line.decode("utf-8") if is_utf8 else line.decode(enc) for line, is_utf8 in zip(lines, utf8, strict=True)
             ]
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # UnicodeError: also codecs such as punycode
             continue
         return "\n".join(parts).lstrip("\ufeff"), enc, n_utf8
     return None
@@ -369,10 +372,14 @@ def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_
     names, renamed = clean_headers([f"column_{i}" for i in range(1, len(first) + 1)] if headerless else first)
     body = text.encode("utf-8")
     data_from = skip if headerless else skip + 1  # records before the first data row
-    frame, bad = _parse_csv(body, names, delim, use_threads=True, skip_rows=data_from)
+    # pyarrow skips physical lines; a quoted header cell may hold a line break
+    lines_before = _lines_in_records(text, delim, data_from)
+    frame, bad = _parse_csv(body, names, delim, use_threads=True, skip_rows=lines_before)
     if any(num is None for num, _ in bad):
-        frame, bad = _parse_csv(body, names, delim, use_threads=False, skip_rows=data_from)
-    bad = [(int(n), t) for n, t in bad]  # pyarrow numbers rows from the file's first line
+        frame, bad = _parse_csv(body, names, delim, use_threads=False, skip_rows=lines_before)
+    # pyarrow numbers a row by the lines it skipped plus the records after them: make it the
+    # record number a spreadsheet shows (header = row 1)
+    bad = [(int(n) - (lines_before - data_from), t) for n, t in bad]
     bad_rows = {num for num, _ in bad}
     total = len(frame) + len(bad)
     first_row = data_from + 1
@@ -394,6 +401,16 @@ def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_
         renamed_headers=renamed,
         notes=notes,
     )
+
+
+def _lines_in_records(text: str, delim: str, records: int) -> int:
+    """Physical lines taken by the first ``records`` CSV records."""
+    if records == 0:
+        return 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    for _ in itertools.islice(reader, records):
+        pass
+    return reader.line_num
 
 
 def _split_swallowed(frame, row_numbers, bad, names, delim, notes):
@@ -520,10 +537,95 @@ def _check_zip(data: bytes) -> None:
         raise CrmError("error.zip_bomb", unzipped_mb=unzipped / 2**20)
 
 
+# A cell of a worksheet's XML: its reference, and whether it holds anything (``<c …/>`` is an
+# empty, formatted cell). Attribute order varies between writers, so r= is looked for anywhere.
+_CELL = re.compile(rb"<c\b([^>]*?)(/?)>")
+_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_ROW = re.compile(rb"<row\b")
+_UNIQUE = re.compile(rb'uniqueCount="(\d+)"')
+
+
+@dataclass
+class SheetShape:
+    """What a worksheet holds, found by scanning its XML (no cell objects are built)."""
+
+    rows: int  # the last row holding a value
+    columns: int  # the last column holding a value
+    cells: int  # cells holding a value
+
+
+def column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def scan_sheet(stream, chunk: int = 1 << 22) -> SheetShape:
+    """Stream a worksheet's XML and measure it: a workbook that unpacks to 300 MB is scanned in
+    about a second, where building its cells could take minutes and gigabytes."""
+    rows = columns = cells = 0
+    row_tags = 0
+    tail = b""
+    while True:
+        block = stream.read(chunk)
+        data = tail + block
+        if not block:
+            cut = len(data)
+        else:
+            cut = data.rfind(b"<")  # never split a tag between two blocks
+            cut = cut if cut > 0 else len(data)
+        for m in _CELL.finditer(data, 0, cut):
+            if m.group(2):  # <c …/>: formatting only, no value
+                continue
+            cells += 1
+            ref = _REF.search(m.group(1))
+            if ref:
+                columns = max(columns, column_number(ref.group(1)))
+                rows = max(rows, int(ref.group(2)))
+        row_tags += len(_ROW.findall(data, 0, cut))
+        tail = data[cut:]
+        if not block:
+            break
+    if cells and not columns:  # references left out (the format allows it): cells follow each other
+        rows, columns = row_tags, max(1, -(-cells // max(1, row_tags)))
+    return SheetShape(rows, columns, cells)
+
+
+def _check_workbook(data: bytes) -> dict[str, SheetShape]:
+    """Refuse, before any parsing, a workbook whose sheets would lay out more cells than
+    :data:`MAX_CELLS` (a value far to the right on every row makes a small file into billions
+    of cells) or whose shared-strings table claims more than :data:`MAX_SHARED_STRINGS`.
+    Returns each worksheet part's shape."""
+    shapes: dict[str, SheetShape] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = zf.namelist()
+        if "xl/sharedStrings.xml" in names:
+            with zf.open("xl/sharedStrings.xml") as f:
+                m = _UNIQUE.search(f.read(4096))
+            if m and int(m.group(1)) > MAX_SHARED_STRINGS:
+                raise CrmError("error.xlsx_strings", count=int(m.group(1)), limit=MAX_SHARED_STRINGS)
+        for name in names:
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with zf.open(name) as f:
+                    shape = scan_sheet(f)
+                if shape.rows * shape.columns > MAX_CELLS:
+                    raise CrmError("error.too_many_cells", rows=shape.rows, columns=shape.columns, limit=MAX_CELLS)
+                shapes[name] = shape
+    return shapes
+
+
 def _read_excel(data: bytes, sheet: str | None, header_row: int | None) -> RawTable:
     import openpyxl  # defusedxml is installed, so openpyxl parses with entity expansion off
 
     _check_zip(data)
+    try:
+        widest = max((shape.columns for shape in _check_workbook(data).values()), default=0)
+    except CrmError:
+        raise
+    # RuntimeError: an encrypted member; NotImplementedError: an unknown compression method
+    except (zipfile.BadZipFile, ValueError, KeyError, EOFError, zlib.error, RuntimeError, NotImplementedError) as exc:
+        raise CrmError("error.bad_excel") from exc
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged or hostile file
@@ -533,7 +635,10 @@ def _read_excel(data: bytes, sheet: str | None, header_row: int | None) -> RawTa
         if sheet not in (None, "all") and sheet not in sheets:
             raise CrmError("error.no_sheet", sheet=sheet, sheets=", ".join(sheets))
         order = [sheet] if sheet not in (None, "all") else sheets
-        found = [(name, rows) for name in order if (rows := _sheet_rows(wb[name], header_row)) is not None]
+        # Cells to the right of the last value are formatting: reading stops there, so one styled
+        # cell in column XFD does not make every row 16,384 cells wide.
+        width = widest or None
+        found = [(name, rows) for name in order if (rows := _sheet_rows(wb[name], header_row, width)) is not None]
     except CrmError:
         raise
     except Exception as exc:
@@ -567,9 +672,11 @@ def _read_excel(data: bytes, sheet: str | None, header_row: int | None) -> RawTa
     )
 
 
-def _sheet_rows(ws, header_row: int | None) -> tuple[list, list[tuple[int, tuple]], int] | None:
+def _sheet_rows(
+    ws, header_row: int | None, width: int | None = None
+) -> tuple[list, list[tuple[int, tuple]], int] | None:
     """(header, numbered body rows, header's row number); None for a sheet without a table."""
-    rows = list(ws.iter_rows(values_only=True))
+    rows = list(ws.iter_rows(values_only=True, max_col=width))
     if header_row is not None:
         if header_row < 1 or header_row > len(rows):
             return None
@@ -601,6 +708,13 @@ def _read_parquet(data: bytes) -> RawTable:
             raise CrmError("error.too_many_columns", columns=table.num_columns, limit=MAX_COLUMNS)
         # Lists, structs and maps are not values an analysis can group or compare: they are kept
         # as their JSON text (shown in tables, usable as a label), and the report says so.
+        # Binary columns are text in some encoding the file does not say: read as UTF-8, with an
+        # undecodable byte shown as U+FFFD rather than failing later.
+        for f in table.schema:
+            if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type):
+                i = table.schema.get_field_index(f.name)
+                text = [None if v is None else v.decode("utf-8", "replace") for v in table[i].to_pylist()]
+                table = table.set_column(i, f.name, pa.array(text, pa.string()))
         nested = [f.name for f in table.schema if pa.types.is_nested(f.type)]
         for name in nested:
             i = table.schema.get_field_index(name)

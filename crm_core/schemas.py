@@ -291,9 +291,16 @@ def _type_of(value: object) -> str:
 
 
 def _num(value: object) -> str:
-    if isinstance(value, float) and math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return _short(value)
+    if isinstance(value, int):
+        if abs(value) < 10**15:
+            return str(value)
+        digits = str(abs(value))  # JSON's parser refuses ints over 4,300 digits, so this is safe
+        return f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:4]}e+{len(digits) - 1}"
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
         return str(int(value))
-    return f"{value:g}" if isinstance(value, (int, float)) else _short(value)
+    return f"{value:g}"
 
 
 def _short(value: object) -> str:

@@ -26,7 +26,7 @@ with form:
                 key = f"score_{c.key}"
                 bullseye_view.seed_score(key, c.key)
                 left, right = st.columns([4, 1])
-                label = c.label(lang) + (" ✚" if c.addition else "")
+                label = widgets.md_escape(c.label(lang)) + (" ✚" if c.addition else "")
                 left.number_input(
                     label,
                     0,
@@ -34,7 +34,7 @@ with form:
                     step=1,
                     key=key,
                     placeholder=t("bullseye.not_scored", lang),
-                    help=t("bullseye.hint", lang, low=c.low, high=c.high),
+                    help=widgets.say(lang, "bullseye.hint", low=c.low, high=c.high),
                 )
                 b = band(st.session_state.get(key))
                 right.caption(t("bullseye.band." + b, lang) if b else "·")

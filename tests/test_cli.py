@@ -1,5 +1,6 @@
 """python -m crm_core: the same inputs as the app, clear errors, no tracebacks."""
 
+import io
 import json
 import subprocess
 import sys
@@ -148,3 +149,65 @@ def test_key_accounts_command(tmp_path):
     src.write_text("account_id,attractiveness,strength\nA,12,9\n")
     res = run("key-accounts", src, "--out", out, "--lang", "zh")
     assert res.returncode == 2 and "不是 0 到 10 之间的分数" in res.stderr
+
+
+def _encrypted_flag(data: bytes, member: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """A workbook whose sheet member says it is encrypted (zipfile then refuses to open it)."""
+    import zipfile as zf
+
+    out = bytearray(data)
+    local = next(i.header_offset for i in zf.ZipFile(io.BytesIO(data)).infolist() if i.filename == member)
+    out[local + 6] |= 1  # general-purpose flag, bit 0: encrypted
+    j = data.index(b"PK\x01\x02")
+    while j != -1:
+        name_len = int.from_bytes(data[j + 28 : j + 30], "little")
+        if data[j + 46 : j + 46 + name_len] == member.encode():
+            out[j + 8] |= 1
+        j = data.find(b"PK\x01\x02", j + 4)
+    return bytes(out)
+
+
+def _hostile_inputs(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from conftest import xlsx_bytes
+
+    good = tmp_path / "good.csv"
+    good.write_text("customer_id,order_date,amount\n001,2024-03-05,5\n002,2024-03-06,6\n")
+    binary = tmp_path / "binary.parquet"
+    cols = {"customer_id": [b"\x00\xff", b"a"], "order_date": [b"2024-03-05", b"\xff"], "amount": [b"1", b"2"]}
+    pq.write_table(pa.table({k: pa.array(v) for k, v in cols.items()}), binary)
+    wb = xlsx_bytes({"s": [["customer_id", "order_date", "amount"], ["001", "2024-03-05", 1]]})
+    encrypted = tmp_path / "encrypted.xlsx"
+    encrypted.write_bytes(_encrypted_flag(wb))
+    text_amounts = tmp_path / "text_amounts.csv"
+    text_amounts.write_text("customer_id,order_date,amount\n001,2024-03-05,lots\n")
+    header_only = tmp_path / "header_only.csv"
+    header_only.write_text("customer_id,order_date,amount\n")
+    far = tmp_path / "far.csv"
+    far.write_text("customer_id,order_date,amount\n001,99999-03-05,5\n")
+    out = tmp_path / "out.csv"
+    return [
+        (["validate", binary], 0),  # undecodable bytes shown as U+FFFD, the bad date rejected
+        (["validate", good, "--encoding", "punycode"], 2),
+        (["validate", "/dev/zero"], 2),
+        (["validate", tmp_path], 2),
+        (["validate", encrypted], 2),
+        (["summarize", text_amounts, "--engine", "duckdb", "--out", out], 2),
+        (["summarize", good, "--engine", "duckdb", "--customer-col", "nosuch", "--out", out], 2),
+        (["summarize", header_only, "--engine", "duckdb", "--out", out], 2),
+        (["summarize", far, "--engine", "duckdb", "--out", out], 2),
+        (["summarize", good, "--out", tmp_path / "no" / "such" / "dir.csv"], 2),
+    ]
+
+
+def test_bad_input_is_exit_2_never_an_unexpected_error(tmp_path, capsys):
+    """Found by fuzzing the CLI with the hostile corpus: each of these exited 3 ("unexpected")."""
+    from crm_core.cli import main
+
+    for argv, code in _hostile_inputs(tmp_path):
+        assert main([str(a) for a in argv]) == code, argv
+        err = capsys.readouterr().err
+        assert "unexpected" not in err and "Traceback" not in err, (argv, err)
+        if code == 2:
+            assert err.startswith("error: ") and err.count("\n") == 1, (argv, err)

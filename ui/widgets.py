@@ -25,6 +25,7 @@ def say(lang: str, key: str, **params: object) -> str:
     return t(key, lang, **{k: md_escape(v) if isinstance(v, str) else v for k, v in params.items()})
 
 
+_CURRENCY_CODE = re.compile(r"[^\W\d_]{1,8}")
 CURRENCY_SIGNS = {"CNY": "¥", "RMB": "¥", "人民币": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "CAD": "CA$"}
 
 
@@ -32,7 +33,12 @@ def currency_sign(code: str | None) -> str:
     """The sign money is shown with: the data's currency (¥ when the data does not say)."""
     if not code:
         return "¥"
-    return CURRENCY_SIGNS.get(code.upper(), CURRENCY_SIGNS.get(code, f"{code} "))
+    sign = CURRENCY_SIGNS.get(code.upper(), CURRENCY_SIGNS.get(code))
+    if sign:
+        return sign
+    # The code comes from a column of the upload: shown only when it looks like a currency
+    # code (USD, 港币), never as markup or a link.
+    return f"{code} " if _CURRENCY_CODE.fullmatch(code) else "¤ "
 
 
 def money(value: float, lang: str) -> str:
@@ -97,27 +103,41 @@ def persisted(key: str, default, cast=str, options=None) -> None:
     if key in st.session_state:
         return
     value = st.session_state.get(f"keep_{key}", None)
+    raw = None
     if value is None:
         raw = st.query_params.get(key)
         try:
             value = cast(raw) if raw is not None else default
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             value = default
     if options is not None and value not in options:
         value = default
     if isinstance(value, float) and not math.isfinite(value):  # nan or inf from a link
         value = default
+    if raw is not None and value == default and str(raw) != str(default):
+        link_note(key, raw, value)
     st.session_state[key] = value
+
+
+def link_note(key: str, raw: object, used: object) -> None:
+    """Say (once, as a toast) that a setting from the link was not usable as given."""
+    lang = st.session_state.get("lang", "zh")
+    st.toast(say(lang, "link.adjusted", name=key, value=str(raw)[:40], used=str(used)[:40]))
+
+
+def _int(raw: str) -> int:
+    """An integer setting from a link: "60", "60.0" and "1e9" are numbers (then bounded)."""
+    return int(float(raw))
 
 
 def persist_param(p: Param, data_default=None) -> None:
     """:func:`persisted` for a declared parameter: its cast, choices and bounds from crm_core.params.
 
     ``data_default`` replaces a default the data decides (a split at the data's mean). A value
-    from a shared link outside the bounds is brought inside them.
+    from a shared link outside the bounds is brought inside them, with a note.
     """
     default = p.default if data_default is None else data_default
-    cast, options = {"int": int, "float": float, "bool": as_bool, "edges": str}.get(p.kind, str), None
+    cast, options = {"int": _int, "float": float, "bool": as_bool, "edges": str}.get(p.kind, str), None
     if p.kind == "edges":
         default = ", ".join(f"{v:g}" for v in default)
     elif p.kind == "choice":
@@ -125,7 +145,11 @@ def persist_param(p: Param, data_default=None) -> None:
     persisted(p.name, default, cast, options)
     if p.bounds is not None:
         lo, hi = p.bounds
-        st.session_state[p.name] = type(st.session_state[p.name])(min(max(st.session_state[p.name], lo), hi))
+        value = st.session_state[p.name]
+        bounded = type(value)(min(max(value, lo), hi))
+        if bounded != value:
+            link_note(p.name, value, bounded)
+        st.session_state[p.name] = bounded
 
 
 def share_params(params: tuple[Param, ...]) -> None:
