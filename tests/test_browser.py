@@ -288,3 +288,69 @@ def test_real_export_shows_how_it_was_read(server, browser, tmp_path, artifacts,
     no_errors(page)
     page.screenshot(path=str(artifacts / f"interpretation_{build}_{lang}.png"), full_page=True)
     page.close()
+
+
+# Markup from every kind of file, uploaded on the page that takes it: the page must show it as
+# text. Every outside address in the corpus is on evil.example, so any href, src or request
+# naming it (or a javascript: link) is markup that became live.
+FIND_LIVE = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('[href],[src],[srcset],[xlink\\\\:href]')) {
+    for (const a of ['href', 'src', 'srcset', 'xlink:href']) {
+      const v = el.getAttribute(a) || '';
+      const live = /evil\\.example|^\\s*javascript:/i.test(v) || (el.tagName === 'IMG' && v === 'x');
+      if (live) bad.push(el.tagName + ' ' + a + '=' + v);
+    }
+  }
+  return bad;
+}"""
+MARKUP_PAGES = {  # kind → (page path, label of its uploader, expander to open first)
+    "rules": ("rfm?scheme=custom", "Load rules (.json)", None),
+    "scenario": ("bullseye", "Load a scenario (.json)", "Save or load a scenario"),
+    "catalogue": ("bullseye", "Load a catalogue (.json)", "Edit the criteria (for trainers)"),
+    "data": ("data", None, None),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MARKUP_PAGES))
+def test_markup_from_files_never_becomes_a_link_or_an_image(server, browser, kind, artifacts):
+    from corpus import cases
+
+    files = [c for c in cases() if c.markup and c.kind == kind]
+    if kind == "data":  # a file name is user text too: an autolinker would make this a link
+        files.append(type(files[0])("see http://evil.example/x.csv", files[0].data, files[0].expect))
+    assert files
+    path, label, expander = MARKUP_PAGES[kind]
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    dialogs, requests = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("request", lambda r: requests.append(r.url) if "evil.example" in r.url else None)
+    sep = "&" if "?" in path else "?"
+    page.goto(f"{server}/{path}{sep}lang=en", wait_until="domcontentloaded")
+    wait_idle(page)
+    for case in files:
+        if expander:
+            header = page.locator("[data-testid='stExpander'] summary").filter(has_text=expander).first
+            if header.get_attribute("aria-expanded") != "true":
+                header.click()
+        uploader = page.locator("[data-testid='stFileUploader']")
+        if label:
+            uploader = uploader.filter(has_text=label)
+        payload = {"name": case.name, "mimeType": "application/octet-stream", "buffer": case.data}
+        uploader.first.locator("input[type='file']").set_input_files(payload)
+        time.sleep(0.5)
+        wait_idle(page)
+        no_errors(page)
+        if kind == "data":  # the names also reach the RFM explorer's tables, charts and captions
+            page.get_by_text("rows read =").first.wait_for(timeout=60_000)
+            assert page.evaluate(FIND_LIVE) == [], case.name
+            page.goto(f"{server}/rfm?lang=en", wait_until="domcontentloaded")
+            wait_idle(page)
+            no_errors(page)
+        assert page.evaluate(FIND_LIVE) == [], case.name
+        if kind == "data":
+            page.goto(f"{server}/data?lang=en", wait_until="domcontentloaded")
+            wait_idle(page)
+    page.screenshot(path=str(artifacts / f"markup_{kind}.png"), full_page=True)
+    assert requests == [] and dialogs == []
+    page.close()

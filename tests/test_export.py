@@ -118,3 +118,17 @@ def test_excel_export_holds_any_text(cells, sheet):
         crlf = {ord("\r"): "\n"}  # XML reads a CR in text as LF (line-end normalisation)
         assert (read or "").translate(crlf) == (safe_text(expected) or "").translate(crlf)
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_bare_addresses_in_user_text_cannot_be_autolinked():
+    """GFM turns http://…, www.… and a@b.c in text into links after parsing; md_escape breaks
+    the pattern with an invisible word joiner, so the text reads the same and links nowhere."""
+    import re
+
+    from ui.widgets import WORD_JOINER, md_escape
+
+    for text in ("see http://evil.example/x.csv", "www.evil.example", "mail a@evil.example", "HTTPS://X.Y"):
+        out = md_escape(text)
+        assert out.replace(WORD_JOINER, "").replace("\\", "") == text  # reads as written
+        shown = out.replace("\\", "")
+        assert not re.search(r"(?i)https?://|www\.|@\w", shown), shown  # no pattern an autolinker takes

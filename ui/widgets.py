@@ -15,9 +15,17 @@ from crm_core.params import Param, axis_split, url_keys
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
+# Streamlit's Markdown turns bare addresses into links *after* parsing (GFM autolink literals
+# work on text, so escaping cannot stop them): an invisible word joiner (U+2060) after the
+# scheme, after "www" and after "@" breaks the pattern and leaves the text as it reads.
+_AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|mailto|xmpp)|\bwww|@)(?=\S)")
+WORD_JOINER = "\u2060"
+
+
 def md_escape(text: object) -> str:
-    """User text made inert for st.markdown: no links, images, emphasis or HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """User text made inert for st.markdown: no links (bare addresses included), images,
+    emphasis or HTML."""
+    return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(r"\1" + WORD_JOINER, str(text)))
 
 
 def say(lang: str, key: str, **params: object) -> str:
