@@ -34,7 +34,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(timeout: float = 60, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+def start_server(
+    timeout: float = 60, extra: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
     """A Streamlit server on 127.0.0.1, ready (health check passed); the caller terminates it."""
     port = free_port()
     proc = subprocess.Popen(
@@ -55,6 +57,7 @@ def start_server(timeout: float = 60, extra: tuple[str, ...] = ()) -> tuple[subp
             *extra,
         ],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -16,7 +16,7 @@ MAX_COLUMNS = 500
 # One cell (or a header cell) of a text file; a line of a text file is at most this × columns.
 MAX_FIELD_CHARS = 100_000
 # rows × columns of a table as a spreadsheet lays it out (Excel's own sheet is 1,048,576 rows).
-MAX_CELLS = 60_000_000
+MAX_CELLS = 12_000_000  # a full Excel sheet (1,048,576 rows) of 11 columns; ~1.5 GB while read
 # An .xlsx is a zip: refuse one that would inflate past this, or by more than this ratio.
 MAX_XLSX_UNZIPPED = 500 * 1024 * 1024
 MAX_XLSX_RATIO = 200

@@ -15,6 +15,7 @@ from conftest import ROOT
         ("potential_holdout.py", ["model MAE", "naive"]),
         ("bench_summarize.py", ["100,000 rows", "crm_core", "pandas"]),
         ("bench_pages.py", ["pages/rfm.py", "pages/lifecycle.py", "rerun"]),
+        ("bench_excel.py", ["5,000 rows", "openpyxl", "calamine", "refused in"]),
     ],
 )
 def test_benchmark_quick_mode(script, expected):

@@ -246,3 +246,26 @@ def test_nested_parquet_columns_are_kept_as_text():
     assert raw.frame["meta"].tolist()[:2] == ['{"x": 1}', '{"x": 2}'] and pd.isna(raw.frame["meta"].iloc[2])
     assert raw.frame["amount"].tolist() == [1.0, 2.0, 3.0]  # flat columns keep their types
     assert raw.notes == [("info", "note.nested_columns", {"columns": "tags, meta"})]
+
+
+@pytest.mark.parametrize(
+    ("xml", "shape"),
+    [
+        # Excel's own form: references first; a formatted empty cell far right does not count
+        (
+            b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="XFD1" s="3"/></row><row r="9"><c r="C9"><v>1</v></c></row>',
+            (9, 3, 2),
+        ),
+        # another attribute order
+        (b'<row r="2"><c s="1" r="AB2"><v>1</v></c></row>', (2, 28, 1)),
+        # references left out (allowed): cells and rows follow each other
+        (b"<row><c><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>", (2, 2, 3)),
+    ],
+)
+def test_sheet_scan_measures_without_parsing(xml, shape):
+    from crm_core.readers import scan_sheet
+
+    body = b'<worksheet xmlns="x"><sheetData>' + xml + b"</sheetData></worksheet>"
+    for chunk in (7, 1 << 22):  # tags split across blocks are found whole
+        got = scan_sheet(io.BytesIO(body), chunk=chunk)
+        assert (got.rows, got.columns, got.cells) == shape

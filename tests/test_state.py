@@ -2,6 +2,7 @@
 
 import ast
 import re
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -99,3 +100,45 @@ def test_nbytes_counts_the_tables_of_a_load_result():
     result = load((root / "data/demo_transactions.csv").read_bytes(), "demo.csv", LoadOptions())
     tables = result.transactions.memory_usage(deep=True).sum() + result.customers.memory_usage(deep=True).sum()
     assert tables <= nbytes(result) <= 3 * tables
+
+
+def test_every_limit_is_documented():
+    from crm_core.limits import TABLE
+
+    doc = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    assert [name for name in TABLE if name not in doc] == []
+
+
+def test_memory_levels_off_across_sessions_uploading_distinct_files():
+    """The data page in process: 15 distinct uploads, each in a new session; once the bounded
+    upload cache is full, more uploads add nothing (each was kept before: the DuckDB
+    registration of every upload outlived its session)."""
+    import gc
+
+    import numpy as np
+    from conftest import open_app, uploaded
+
+    def rss_mb() -> float:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise AssertionError("no VmRSS")
+
+    rng, rows, rss = np.random.default_rng(7), 100_000, []
+    for _ in range(5):
+        for _ in range(3):
+            ids, days, cents = (
+                rng.integers(0, 40_000, rows),
+                rng.integers(0, 700, rows),
+                rng.integers(100, 99_999, rows),
+            )
+            body = "customer_id,order_date,amount\n" + "".join(
+                f"C{a:06d},{np.datetime64('2023-01-01') + d},{c / 100}\n"
+                for a, d, c in zip(ids, days, cents, strict=True)
+            )
+            at = uploaded(open_app("pages/data.py"), "u.csv", body.encode())
+            assert not at.exception
+            del at
+            gc.collect()
+        rss.append(rss_mb())
+    assert rss[-1] - rss[2] < 40, rss  # the cache (8 entries) is full after the third round
