@@ -259,17 +259,12 @@ def _decodes(data: bytes, encoding: str) -> bool:
     return True
 
 
-def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """Decode text bytes: UTF-16 by its BOM, the caller's encoding, UTF-8 (BOM or not), else the
-    encoding :func:`detect_encoding` finds, else GB18030 (a superset of GBK)."""
-    text, enc, _ = decode_lines(data, encoding)
-    return text, enc
-
-
 def decode_lines(data: bytes, encoding: str | None = None) -> tuple[str, str, int]:
-    """:func:`decode`, plus the number of lines read as UTF-8 in a file that is otherwise in
-    another encoding (a UTF-8 export appended to a GBK one): each line is decoded in the
-    encoding it is valid in, so neither half comes out garbled."""
+    """Decode text bytes: UTF-16 by its BOM, the caller's encoding, UTF-8 (BOM or not), else the
+    encoding :func:`detect_encoding` finds, else GB18030 (a superset of GBK). Returns the text,
+    the encoding and the number of lines read as UTF-8 in a file that is otherwise in another
+    encoding (a UTF-8 export appended to a GBK one): each line is decoded in the encoding it is
+    valid in, so neither half comes out garbled."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates: tuple[str, ...] = ("utf-16",)
     elif encoding:
@@ -564,6 +559,9 @@ def column_number(letters: bytes) -> int:
 
 
 # The form Excel, openpyxl and most writers use (r= first): scanned with one findall per block.
+# A document type declaration (where entities are declared): Excel never writes one, and
+# entity expansion is the classic XML bomb, so any XML part holding one is refused.
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 _FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>]*?(/?)>')
 _ANY_CELL = re.compile(rb"<c[\s/>]")
 
@@ -600,6 +598,8 @@ def scan_sheet(stream, chunk: int = 1 << 22, max_cells: int | None = None) -> Sh
                     columns = max(columns, column_number(ref.group(1)))
                     rows = max(rows, int(ref.group(2)))
         row_tags += len(_ROW.findall(part))
+        if _DTD.search(part):
+            raise CrmError("error.xlsx_dtd")
         tail = data[cut:]
         if max_cells is not None and rows * columns > max_cells:
             break  # already too large: the rest cannot make it smaller
@@ -624,6 +624,13 @@ def _check_workbook(data: bytes) -> dict[str, SheetShape]:
             if m and int(m.group(1)) > MAX_SHARED_STRINGS:
                 raise CrmError("error.xlsx_strings", count=int(m.group(1)), limit=MAX_SHARED_STRINGS)
         for name in names:
+            if name.endswith((".xml", ".rels", ".vml")) and not name.startswith("xl/worksheets/"):
+                with zf.open(name) as f:
+                    tail = b""
+                    while block := f.read(1 << 22):
+                        if _DTD.search(tail + block):
+                            raise CrmError("error.xlsx_dtd")
+                        tail = block[-16:]
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 with zf.open(name) as f:
                     shape = scan_sheet(f, max_cells=MAX_CELLS)

@@ -26,7 +26,7 @@ with form:
                 key = f"score_{c.key}"
                 bullseye_view.seed_score(key, c.key)
                 left, right = st.columns([4, 1])
-                label = widgets.md_escape(c.label(lang)) + (" ✚" if c.addition else "")
+                label = widgets.label_escape(c.label(lang)) + (" ✚" if c.addition else "")
                 left.number_input(
                     label,
                     0,

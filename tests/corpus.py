@@ -205,7 +205,7 @@ def cases() -> list[Case]:
         ),
         Case("oversize.csv", (HEAD + ROWS * 100).encode(), {"error": "error.too_large"}, {"max_bytes": 1000}),
         Case(
-            "xml_bomb.xlsx", _replace_in_zip(good_xlsx, "xl/worksheets/sheet1.xml", bomb), {"error": "error.bad_excel"}
+            "xml_bomb.xlsx", _replace_in_zip(good_xlsx, "xl/worksheets/sheet1.xml", bomb), {"error": "error.xlsx_dtd"}
         ),
         Case("zip_bomb.xlsx", zip_bomb.getvalue(), {"error": "error.zip_bomb"}),
         Case("fake.xlsx", b"PK\x03\x04 this is not a workbook", {"error": "error.bad_excel"}),

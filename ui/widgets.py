@@ -28,6 +28,18 @@ def md_escape(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(r"\1" + WORD_JOINER, str(text)))
 
 
+_LABEL_SPECIAL = re.compile(r"([\\`*_\[\]()!<>~$:|])|^([#>+\-=\d])")
+
+
+def label_escape(text: object) -> str:
+    """User text for a widget label (inline Markdown only: links, images, emphasis, code):
+    escapes what is active inline and breaks bare addresses, leaving ordinary text such as
+    "Well-known brand" unchanged, so the accessible name matches what is shown."""
+    return _LABEL_SPECIAL.sub(
+        lambda m: "\\" + (m.group(1) or m.group(2)), _AUTOLINK.sub(r"\1" + WORD_JOINER, str(text))
+    )
+
+
 def say(lang: str, key: str, **params: object) -> str:
     """A label with user-supplied parameters escaped for markdown."""
     return t(key, lang, **{k: md_escape(v) if isinstance(v, str) else v for k, v in params.items()})
