@@ -136,7 +136,7 @@ def add_cli_options(parser, params: tuple[Param, ...]) -> None:
             )
         else:
             bounds = f"{p.bounds[0]:g} to {p.bounds[1]:g}" if p.bounds else None
-            parser.add_argument(p.cli, dest=p.name, type=_bounded(p), default=p.default, metavar=_meta(p), help=bounds)
+            parser.add_argument(p.cli, dest=p.name, type=bounded(p), default=p.default, metavar=_meta(p), help=bounds)
 
 
 def _meta(p: Param) -> str:
@@ -157,7 +157,8 @@ def parse_edges(text: str) -> tuple[float, ...]:
     return values
 
 
-def _bounded(p: Param):
+def bounded(p: Param):
+    """An argparse type for ``p``: its cast, finite, within its bounds."""
     cast = int if p.kind == "int" else float
 
     def parse(text: str):

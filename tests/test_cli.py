@@ -211,3 +211,21 @@ def test_bad_input_is_exit_2_never_an_unexpected_error(tmp_path, capsys):
         assert "unexpected" not in err and "Traceback" not in err, (argv, err)
         if code == 2:
             assert err.startswith("error: ") and err.count("\n") == 1, (argv, err)
+
+
+def test_lifecycle_money_options_are_bounded_like_the_page(capsys):
+    from crm_core.cli import main
+
+    demo = str(ROOT / "data/demo_transactions.csv")
+    for flag, value in (
+        ("--margin", "nan"),
+        ("--margin", "150"),
+        ("--cost-per-order", "inf"),
+        ("--cost-per-order", "-1"),
+    ):
+        try:
+            code = main(["lifecycle", demo, flag, value, "--out", "/dev/null"])
+        except SystemExit as exc:  # argparse refuses the value: exit 2, one message
+            code = exc.code
+        assert code == 2, (flag, value)
+        assert "must be" in capsys.readouterr().err
