@@ -281,13 +281,13 @@ def main(argv: list[str] | None = None) -> int:
     p_lc = sub.add_parser("lifecycle", help="current value × potential: grid cell and stage per customer")
     _input_options(p_lc)
     p_lc.add_argument("--potential", default="model", help="model, wallet:COLUMN or a COLUMN of potentials")
-    # the same bounds as the page's inputs; NaN and infinities refused
-    margin = declared.Param("margin", "float", None, "lc.margin", bounds=(0.0, 100.0))
-    serve = declared.Param("cost_per_order", "float", 0.0, "lc.serve", bounds=(0.0, 10_000.0))
+    # the page's bounds (crm_core.params); NaN and infinities refused
     p_lc.add_argument(
-        "--margin", type=declared.bounded(margin), help="gross margin %% (0–100) when the data has no cost column"
+        "--margin",
+        type=declared.bounded(declared.MARGIN),
+        help="gross margin %% (0–100) when the data has no cost column",
     )
-    p_lc.add_argument("--cost-per-order", type=declared.bounded(serve), default=0.0, help="0 to 10000")
+    p_lc.add_argument("--cost-per-order", type=declared.bounded(declared.SERVE_COST), default=0.0, help="0 to 10000")
     p_lc.add_argument("--out", type=Path, required=True)
     p_ka = sub.add_parser("key-accounts", help="key-account selection matrix: quadrant per account")
     p_ka.add_argument("accounts", type=Path, help="CSV with account_id, attractiveness, strength (0–10)")

@@ -29,14 +29,15 @@ def safe_text(value: object) -> object:
     return value
 
 
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells and headers cannot run as formulas."""
+def safe_frame(frame: pd.DataFrame, cell=safe_text) -> pd.DataFrame:
+    """A copy whose text cells and headers went through ``cell`` (by default: cannot run as
+    formulas)."""
     out = frame.copy()
-    out.columns = [safe_text(str(c)) for c in out.columns]
+    out.columns = [cell(str(c)) for c in out.columns]
     for c in out.columns:
         col = out[c]
         if col.dtype == object or pd.api.types.is_string_dtype(col):
-            out[c] = col.map(safe_text, na_action="ignore")
+            out[c] = col.map(cell, na_action="ignore")
     return out
 
 
@@ -66,11 +67,7 @@ def excel_text(value: object) -> object:
 
 def to_excel_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
     """One sheet, formula-safe; control characters a workbook cannot hold are replaced."""
-    out = safe_frame(frame)
-    out.columns = [excel_text(c) for c in out.columns]
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(excel_text, na_action="ignore")
+    out = safe_frame(frame, lambda v: excel_text(safe_text(v)))
     name = _SHEET_ILLEGAL.sub("_", excel_text(sheet))[:31].strip("'") or "data"
     buf = io.BytesIO()
     out.to_excel(buf, index=False, sheet_name=name, engine="openpyxl")

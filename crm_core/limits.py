@@ -36,7 +36,8 @@ MAX_SCORE = 10  # a Bullseye score is 0–10
 
 # ------------------------------------------------------------------------------- sessions
 UPLOAD_CACHE_ENTRIES = 8  # loaded uploads kept for re-use across reruns and sessions
-UPLOAD_CACHE_BYTES = 256 * 1024 * 1024  # ... and their uploaded bytes together at most this
+UPLOAD_CACHE_BYTES = 256 * 1024 * 1024  # ... and their results together at most this
+WORK_CACHE_ENTRIES = 16  # per-data results (RFM scores, the potential model), same byte bound
 REFUSAL_SECONDS = 5  # every refusal above must come within this (checked by the corpus test)
 
 # The limits a user may meet, for docs/security.md and the tests: name → (value, what it bounds).
@@ -58,4 +59,5 @@ TABLE = {
     "MAX_WEIGHT": (MAX_WEIGHT, "weight of one criterion"),
     "UPLOAD_CACHE_ENTRIES": (UPLOAD_CACHE_ENTRIES, "loaded uploads cached"),
     "UPLOAD_CACHE_BYTES": (UPLOAD_CACHE_BYTES, "bytes of the cached uploads together"),
+    "WORK_CACHE_ENTRIES": (WORK_CACHE_ENTRIES, "per-data results cached"),
 }

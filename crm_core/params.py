@@ -91,6 +91,9 @@ STAGE_FIELDS = {
     "st_decline": "decline_pct",
     "st_lapsed": "lapsed_days",
 }
+# Page-and-CLI bounds of the lifecycle grid's money inputs (session-only on the page).
+MARGIN = Param("lc_margin", "float", 30.0, "lc.margin", bounds=(0.0, 100.0), cli="--margin")
+SERVE_COST = Param("lc_serve", "float", 0.0, "lc.serve", bounds=(0.0, 10_000.0), cli="--cost-per-order")
 ALL = (*RFM, *VALUE_MATRIX, *LIFECYCLE, *KEY_ACCOUNTS, *PYRAMID, *STAGES)
 BY_NAME = {p.name: p for p in ALL}
 

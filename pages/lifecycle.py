@@ -8,7 +8,7 @@ import ui
 from crm_core import charts
 from crm_core.i18n import t
 from crm_core.lifecycle import CELLS, STAGES, TIERS, StageRules, cell_codes, current_value, pyramid, stages
-from crm_core.params import PYRAMID
+from crm_core.params import MARGIN, PYRAMID, SERVE_COST
 from ui import value_lifecycle as lifecycle_view
 from ui import whatif, widgets
 
@@ -23,8 +23,10 @@ sb.radio(t("lc.value", lang), ["spend", "profit"], key="lc_value", format_func=l
 margin, serve = None, 0.0
 if st.session_state.lc_value == "profit":
     if not has_cost:
-        margin = sb.number_input(t("lc.margin", lang), 0.0, 100.0, 30.0, step=1.0, key="lc_margin")
-    serve = sb.number_input(t("lc.serve", lang), 0.0, 10_000.0, 0.0, step=1.0, key="lc_serve")
+        margin = sb.number_input(t(MARGIN.label, lang), *MARGIN.bounds, MARGIN.default, step=1.0, key=MARGIN.name)
+    serve = sb.number_input(
+        t(SERVE_COST.label, lang), *SERVE_COST.bounds, SERVE_COST.default, step=1.0, key=SERVE_COST.name
+    )
 profit = st.session_state.lc_value == "profit"
 value, how = current_value(c, tx if profit else None, margin_pct=margin, cost_per_order=serve)
 

@@ -223,20 +223,9 @@ def test_one_overlong_line_does_not_hide_the_header():
 
 
 def test_nested_parquet_columns_are_kept_as_text():
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from corpus import _parquet_nested  # ids, dates, amounts, a list column and a struct column
 
-    table = pa.table(
-        {
-            "customer_id": ["a", "b", "c"],
-            "amount": [1.0, 2.0, 3.0],
-            "tags": [[1, 2], [3], []],
-            "meta": [{"x": 1}, {"x": 2}, None],
-        }
-    )
-    buf = io.BytesIO()
-    pq.write_table(table, buf)
-    raw = read_table(buf.getvalue(), "x.parquet")
+    raw = read_table(_parquet_nested(), "x.parquet")
     assert raw.frame["tags"].tolist() == ["[1, 2]", "[3]", "[]"]
     assert raw.frame["meta"].tolist()[:2] == ['{"x": 1}', '{"x": 2}'] and pd.isna(raw.frame["meta"].iloc[2])
     assert raw.frame["amount"].tolist() == [1.0, 2.0, 3.0]  # flat columns keep their types

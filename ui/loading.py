@@ -8,17 +8,11 @@ import streamlit as st
 from crm_core.errors import CrmError
 from crm_core.export import to_csv_bytes
 from crm_core.i18n import fmt_date, t
-from crm_core.ingest import LoadOptions, LoadResult, load, load_frame, note_text
+from crm_core.ingest import LoadOptions, load, load_frame, note_text
 from crm_core.layouts import catalogue
 from crm_core.readers import read_table
 from ui.state import UPLOADS, Dataset, content_token, dataset, log
 from ui.widgets import _rows_height, md_escape, money, number, table
-
-
-def _cached_load(data: bytes, filename: str, options: LoadOptions, token: str) -> LoadResult:
-    # Keyed on a hash of the bytes, the name and the options: two sessions share an entry only
-    # when they uploaded the same file, so nothing of one user's data can reach another.
-    return UPLOADS.get(("load", token), lambda: load(data, filename, options))
 
 
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
@@ -29,8 +23,10 @@ def file_columns(data: bytes, filename: str, encoding: str | None, sheet: str | 
 
 
 def load_dataset(source: str, name: str, data: bytes, options: LoadOptions) -> Dataset:
+    # Cached on a hash of the bytes, the name and the options: two sessions share an entry only
+    # when they uploaded the same file, so nothing of one user's data can reach another.
     token = content_token(data, name, options)
-    return Dataset(source, name, _cached_load(data, name, options, token), token)
+    return Dataset(source, name, UPLOADS.get(("load", token), lambda: load(data, name, options)), token)
 
 
 def load_typed(frame: pd.DataFrame) -> Dataset:

@@ -23,7 +23,7 @@ import streamlit as st
 
 from crm_core.i18n import t
 from crm_core.ingest import LoadResult
-from crm_core.limits import UPLOAD_CACHE_BYTES, UPLOAD_CACHE_ENTRIES
+from crm_core.limits import UPLOAD_CACHE_BYTES, UPLOAD_CACHE_ENTRIES, WORK_CACHE_ENTRIES
 from ui.widgets import md_escape
 
 log = logging.getLogger("crm_value_lab")
@@ -174,7 +174,7 @@ def nbytes(value: object, _depth: int = 0) -> int:
 
 # Loaded uploads, and the work done on each data content (RFM scores, the potential model, …).
 UPLOADS = BoundedCache(UPLOAD_CACHE_ENTRIES, UPLOAD_CACHE_BYTES)
-WORK = BoundedCache(16, UPLOAD_CACHE_BYTES)
+WORK = BoundedCache(WORK_CACHE_ENTRIES, UPLOAD_CACHE_BYTES)
 
 
 def per_dataset(token: str, what: str, key: tuple, compute: Callable[[], Any]) -> Any:

@@ -22,10 +22,14 @@ _AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|mailto|xmpp)|\bwww|@)(?=\S)")
 WORD_JOINER = "\u2060"
 
 
+def _unlinked(text: object) -> str:
+    return _AUTOLINK.sub(r"\1" + WORD_JOINER, str(text))
+
+
 def md_escape(text: object) -> str:
     """User text made inert for st.markdown: no links (bare addresses included), images,
     emphasis or HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(r"\1" + WORD_JOINER, str(text)))
+    return _MD_SPECIAL.sub(r"\\\1", _unlinked(text))
 
 
 _LABEL_SPECIAL = re.compile(r"([\\`*_\[\]()!<>~$:|])|^([#>+\-=\d])")
@@ -35,9 +39,7 @@ def label_escape(text: object) -> str:
     """User text for a widget label (inline Markdown only: links, images, emphasis, code):
     escapes what is active inline and breaks bare addresses, leaving ordinary text such as
     "Well-known brand" unchanged, so the accessible name matches what is shown."""
-    return _LABEL_SPECIAL.sub(
-        lambda m: "\\" + (m.group(1) or m.group(2)), _AUTOLINK.sub(r"\1" + WORD_JOINER, str(text))
-    )
+    return _LABEL_SPECIAL.sub(lambda m: "\\" + (m.group(1) or m.group(2)), _unlinked(text))
 
 
 def say(lang: str, key: str, **params: object) -> str:
