@@ -124,7 +124,8 @@ def main() -> int:
         "failing, calamine aborts the process trying to allocate 100 GB.",
         "",
         "Cost of the dependency: python-calamine 0.9.1 is 2.3 MB installed, imports in ~2 ms (openpyxl: ~430 ms).",
-        "A 1,048,575-row sheet, measured once outside this script on the same machine under load: openpyxl read-only 375 s, calamine 20 s (×19).",
+        "A 1,048,575-row sheet, measured once outside this script on the same machine under load: "
+        "openpyxl read-only 375 s, calamine 20 s (×19).",
     ]
     write_section("Excel uploads", lines)
     print(f"written to {DOC}")
