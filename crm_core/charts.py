@@ -389,3 +389,29 @@ def handout(
         ],
     )
     return fig
+
+
+def alive_heatmap(grid: pd.DataFrame, title: str, x_label: str, y_label: str) -> go.Figure:
+    """P(alive) by repeat purchases (rows) and recency (columns), in %."""
+    fig = px.imshow(
+        100 * grid.to_numpy(),
+        x=[f"{v:.0f}" for v in grid.columns],
+        y=[str(v) for v in grid.index],
+        origin="lower",
+        aspect="auto",
+        zmin=0,
+        zmax=100,
+        color_continuous_scale="RdYlGn",
+        labels=dict(x=x_label, y=y_label, color="%"),
+    )
+    fig.update_layout(title=title, height=420, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def actual_vs_predicted(table: pd.DataFrame, title: str, x_label: str, names: tuple[str, str]) -> go.Figure:
+    """Holdout check: mean actual vs predicted repeat purchases per calibration frequency."""
+    fig = go.Figure()
+    fig.add_bar(x=table["frequency"], y=table["actual"], name=names[0])
+    fig.add_scatter(x=table["frequency"], y=table["predicted"], name=names[1], mode="lines+markers")
+    fig.update_layout(title=title, height=360, xaxis_title=x_label, margin=dict(l=10, r=10, t=40, b=10))
+    return fig

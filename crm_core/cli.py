@@ -1,4 +1,4 @@
-"""Command line: ``python -m crm_core summarize|validate INPUT ...``.
+"""Command line: ``python -m crm_core summarize|validate|rfm|value-matrix|lifecycle|clv INPUT ...``.
 
 Bad input gives one clear line on stderr and a non-zero exit, never a traceback.
 """
@@ -164,6 +164,50 @@ def _lifecycle(result: LoadResult, args: argparse.Namespace):
     return out
 
 
+def _clv(result: LoadResult, args: argparse.Namespace):
+    from crm_core import clv
+
+    tx, as_of = result.transactions, result.report.as_of
+    if tx is None:
+        raise CrmError("clv.needs_transactions")
+    fitted = clv.fit(tx, as_of, args.clv_unit)
+    margin = 1.0 if args.margin is None else args.margin / 100
+    out = clv.score(fitted, args.clv_horizon, args.clv_discount, margin)
+    out["at_risk"] = out["p_alive"] < args.clv_risk
+    bg, gg = fitted.bgnbd, fitted.gamma_gamma
+    fitted_params = {
+        "as_of": as_of.isoformat(),
+        "unit": bg.unit,
+        "customers": bg.customers,
+        "bgnbd": {"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b, "loglik": bg.loglik, "converged": bg.converged},
+        "gamma_gamma": {
+            "p": gg.p,
+            "q": gg.q,
+            "gamma": gg.gamma,
+            "loglik": gg.loglik,
+            "repeat_customers": gg.customers,
+            "frequency_spend_correlation": gg.correlation,
+            "converged": gg.converged,
+        },
+        "horizon_days": args.clv_horizon,
+        "discount_per_month": args.clv_discount,
+        "margin": margin,
+        "risk_threshold": args.clv_risk,
+    }
+    if args.params_out is not None:
+        try:
+            args.params_out.write_text(json.dumps(fitted_params, indent=2), encoding="utf-8")
+        except OSError as exc:
+            raise CrmError("error.cannot_write", path=str(args.params_out), detail=exc.strerror or "") from exc
+    print(
+        f"BG/NBD ({bg.unit}s): r={bg.r:.4g} alpha={bg.alpha:.4g} a={bg.a:.4g} b={bg.b:.4g} "
+        f"log-likelihood={bg.loglik:.1f}; Gamma-Gamma: p={gg.p:.4g} q={gg.q:.4g} gamma={gg.gamma:.4g} "
+        f"log-likelihood={gg.loglik:.1f} ({gg.customers} repeat customers)",
+        file=sys.stderr,
+    )
+    return out[[*clv.CLI_COLUMNS, "monetary_value", "at_risk"]]
+
+
 def _summarize_on_engine(args: argparse.Namespace) -> int:
     from crm_core.engine import spark_backend, summarize_source
 
@@ -289,6 +333,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_lc.add_argument("--cost-per-order", type=declared.bounded(declared.SERVE_COST), default=0.0, help="0 to 10000")
     p_lc.add_argument("--out", type=Path, required=True)
+    p_clv = sub.add_parser(
+        "clv", help="lifetime value, P(alive) and expected purchases per customer (BG/NBD + Gamma-Gamma)"
+    )
+    _input_options(p_clv)
+    add_cli_options(p_clv, declared.CLV)
+    p_clv.add_argument(
+        "--margin",
+        type=declared.bounded(declared.MARGIN),
+        help="gross margin %% (0–100): CLV as profit instead of spend",
+    )
+    p_clv.add_argument("--params-out", type=Path, help="write the fitted parameters as JSON here")
+    p_clv.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
     p_ka = sub.add_parser("key-accounts", help="key-account selection matrix: quadrant per account")
     p_ka.add_argument("accounts", type=Path, help="CSV with account_id, attractiveness, strength (0–10)")
     add_cli_options(p_ka, declared.KEY_ACCOUNTS)
@@ -320,7 +376,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "validate":
         print(json.dumps(report_dict(result, args.lang), ensure_ascii=False, indent=2, default=_plain))
         return 0
-    steps = {"rfm": _rfm, "value-matrix": _value_matrix, "lifecycle": _lifecycle}
+    steps = {"rfm": _rfm, "value-matrix": _value_matrix, "lifecycle": _lifecycle, "clv": _clv}
     customers = steps[args.command](result, args) if args.command in steps else result.customers
     _write(customers, args.out)
     r = result.report

@@ -34,6 +34,7 @@ MIN_CUSTOMERS = 20  # fewer cannot identify four parameters
 MIN_REPEAT = 10  # repeat customers the Gamma-Gamma needs
 SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value", "first_purchase", "last_purchase"]
 SCORE_COLUMNS = ["p_alive", "expected_purchases", "expected_avg_spend", "clv"]
+CLI_COLUMNS = ["customer_id", "frequency", "recency", "T", *SCORE_COLUMNS]  # `clv` command, in this order
 
 _DAYS_SQL = """
 WITH days AS (
@@ -277,7 +278,7 @@ def expected_avg_spend(model: GammaGamma, x, m) -> np.ndarray:
     return np.where(x > 0, own, model.mean_spend)
 
 
-# --- Scores ------------------------------------------------------------------------------------
+# --- Scores ---
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,14 @@ def score(fitted: Fitted, horizon_days: float = 365, discount: float = 0.01, mar
     return out
 
 
+def p_alive_at(fitted: Fitted, transactions: pd.DataFrame, when: dt.date) -> pd.Series:
+    """P(alive) as it stood on an earlier date ``when`` (history up to then, same fitted
+    model), by customer id; customers who had not bought by then are absent."""
+    earlier = rfm_summary(transactions, when, fitted.bgnbd.unit)
+    alive = p_alive(fitted.bgnbd, *(earlier[c].to_numpy(float) for c in ("frequency", "recency", "T")))
+    return pd.Series(alive, index=earlier["customer_id"].to_numpy(), name="p_alive_before")
+
+
 def p_alive_grid(bg: BgNbd, max_frequency: int, T: float, steps: int = 24) -> pd.DataFrame:
     """P(alive) for a customer observed for ``T`` units, by repeat purchases (rows 0…max) and
     recency (columns, ``steps`` values from 0 to T): the heatmap that shows why a frequent buyer
@@ -385,3 +394,28 @@ def calibration_check(
         "customers": len(summary),
         "horizon": horizon,
     }
+
+
+def at_risk(
+    scores: pd.DataFrame, history: pd.Series, before: pd.Series, risk: float, top_pct: float, by: str = "history"
+) -> pd.DataFrame:
+    """Valuable customers the model thinks are slipping away.
+
+    Valuable = in the top ``top_pct`` % by historical value (``history``: customer id → net
+    spend so far) or by predicted CLV (``by="clv"``); slipping = P(alive) below ``risk``.
+    ``before`` is P(alive) on an earlier date (:func:`p_alive_at`), shown with the change.
+
+    Returns
+    -------
+    DataFrame sorted by that value, descending: ``customer_id, history_value, clv, frequency,
+    p_alive, p_alive_before, p_alive_change``.
+    """
+    frame = scores[["customer_id", "frequency", "p_alive", "clv"]].copy()
+    frame.insert(1, "history_value", history.reindex(frame["customer_id"]).to_numpy(float))
+    frame["p_alive_before"] = before.reindex(frame["customer_id"]).to_numpy(float)
+    frame["p_alive_change"] = frame["p_alive"] - frame["p_alive_before"]
+    value = frame["history_value" if by == "history" else "clv"]
+    cut = np.nanpercentile(value, 100 - top_pct) if len(frame) else np.inf
+    flagged = frame[(value >= cut) & (frame["p_alive"] < risk)]
+    key = "history_value" if by == "history" else "clv"
+    return flagged.sort_values(key, ascending=False, kind="stable").reset_index(drop=True)

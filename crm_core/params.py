@@ -94,7 +94,18 @@ STAGE_FIELDS = {
 # Page-and-CLI bounds of the lifecycle grid's money inputs (session-only on the page).
 MARGIN = Param("lc_margin", "float", 30.0, "lc.margin", bounds=(0.0, 100.0), cli="--margin")
 SERVE_COST = Param("lc_serve", "float", 0.0, "lc.serve", bounds=(0.0, 10_000.0), cli="--cost-per-order")
-ALL = (*RFM, *VALUE_MATRIX, *LIFECYCLE, *KEY_ACCOUNTS, *PYRAMID, *STAGES)
+# Customer lifetime value (crm_core.clv): scoring settings; a change re-scores without refitting
+# except the unit, which the fit is in.
+CLV_UNITS = ("week", "day")
+CLV = (
+    Param("clv_unit", "choice", "week", "clv.unit", CLV_UNITS, cli="--unit"),
+    Param("clv_horizon", "int", 365, "clv.horizon", bounds=(30, 1825), cli="--horizon-days"),
+    Param("clv_discount", "float", 0.01, "clv.discount", bounds=(0.0, 0.2), cli="--discount"),
+    # below this P(alive) a customer is flagged at risk: more likely gone than still buying
+    Param("clv_risk", "float", 0.5, "clv.risk", bounds=(0.05, 0.95), cli="--risk-threshold"),
+    Param("clv_top", "int", 20, "clv.top", bounds=(1, 100)),
+)
+ALL = (*RFM, *VALUE_MATRIX, *LIFECYCLE, *KEY_ACCOUNTS, *PYRAMID, *STAGES, *CLV)
 BY_NAME = {p.name: p for p in ALL}
 
 

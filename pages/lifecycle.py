@@ -9,6 +9,7 @@ from crm_core import charts
 from crm_core.i18n import t
 from crm_core.lifecycle import CELLS, STAGES, TIERS, StageRules, cell_codes, current_value, pyramid, stages
 from crm_core.params import MARGIN, PYRAMID, SERVE_COST
+from ui import clv as clv_view
 from ui import value_lifecycle as lifecycle_view
 from ui import whatif, widgets
 
@@ -80,6 +81,9 @@ frame = c[["customer_id", "recency_days", "frequency", "monetary"]].assign(
 )
 if view == "grid":
     grid = lifecycle_view.grid_table(lang, codes, v, p)
+    extra = clv_view.group_columns(lang, ds, c["customer_id"], codes, len(CELLS))
+    if extra is not None:
+        grid = pd.concat([grid, extra], axis=1)
     widgets.table(grid, lang)
     names = [t(f"lc.cell.{k}", lang) for k in (4, 2, 3, 1)]
     fig, n = charts.quadrants(

@@ -10,6 +10,7 @@ from crm_core.errors import CrmError
 from crm_core.export import to_csv_bytes, to_excel_bytes
 from crm_core.i18n import t
 from crm_core.rfm import DIMS, prepare, segment_codes, summary
+from ui import clv as clv_view
 from ui import rfm as rfm_view
 from ui import widgets
 
@@ -31,6 +32,9 @@ except CrmError as exc:
 for key, p in prep.notes:
     st.info(t(key, lang, **p))
 table = summary(prep, codes, scheme)
+extra = clv_view.group_columns(lang, ds, prep.customers["customer_id"], codes, len(table))
+if extra is not None:
+    table = pd.concat([table, extra], axis=1)
 labels = [scheme.label(k, lang) for k in table["segment"]]
 segment_labels = np.asarray([scheme.label(k, lang) for k in scheme.keys], dtype=object)  # by code, not per customer
 

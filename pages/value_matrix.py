@@ -1,6 +1,7 @@
 """Customer value matrix: purchase frequency × average spend per purchase, four types."""
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 import ui
@@ -8,6 +9,7 @@ from crm_core import charts
 from crm_core.groups import summary
 from crm_core.i18n import t
 from crm_core.value_matrix import TYPES, type_codes
+from ui import clv as clv_view
 from ui import whatif, widgets
 
 lang = ui.setup("nav.value_matrix")
@@ -37,6 +39,9 @@ cols[2].metric(t("vm.line.s", lang), widgets.money(s_line, lang))
 st.caption(t("vm.rule", lang))
 
 table = summary(codes, list(TYPES), revenue, {"avg_frequency": freq, "avg_spend": spend})
+extra = clv_view.group_columns(lang, ds, c["customer_id"], codes, len(TYPES))
+if extra is not None:
+    table = pd.concat([table, extra], axis=1)
 table.insert(1, "label", [label(k) for k in TYPES])
 table["strategy"] = [t(f"vm.strategy.{k}", lang) for k in TYPES]
 widgets.table(table, lang)

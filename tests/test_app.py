@@ -11,6 +11,7 @@ PAGES = [
     "pages/rfm.py",
     "pages/value_matrix.py",
     "pages/lifecycle.py",
+    "pages/clv.py",
     "pages/bullseye.py",
     "pages/classroom.py",
 ]
@@ -44,6 +45,7 @@ def test_every_page_opens_in_both_languages(page, lang):
             "pages/bullseye.py": "布尔塞模型",
             "pages/value_matrix.py": "客户价值矩阵",
             "pages/lifecycle.py": "生命周期价值细分",
+            "pages/clv.py": "客户终身价值",
             "pages/classroom.py": "课堂",
         },
         "en": {
@@ -53,6 +55,7 @@ def test_every_page_opens_in_both_languages(page, lang):
             "pages/bullseye.py": "Bullseye form",
             "pages/value_matrix.py": "Value matrix",
             "pages/lifecycle.py": "Lifecycle grid",
+            "pages/clv.py": "Lifetime value",
             "pages/classroom.py": "Classroom",
         },
     }[lang][page]

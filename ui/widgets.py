@@ -89,7 +89,16 @@ MONEY_COLUMNS = {
     "avg_potential",
     "current_value",
     "potential",
+    "clv",
+    "clv_total",
+    "avg_clv",
+    "expected_avg_spend",
+    "history_value",
+    "repeat_avg_spend",
 }
+
+
+TWO_DECIMALS = {"actual", "predicted"}  # the CLV holdout check's averages
 
 
 def table(frame: pd.DataFrame, lang: str) -> None:
@@ -102,7 +111,9 @@ def table(frame: pd.DataFrame, lang: str) -> None:
         label = t(f"col.{col}", lang) if f"col.{col}" in LABELS["en"] else None
         if frame[col].dtype.kind == "M":
             config[col] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
-        elif col in MONEY_COLUMNS:
+        elif (
+            col in MONEY_COLUMNS or col.startswith(("p_alive", "expected_", "btyd_")) or col in ("actual", "predicted")
+        ):
             config[col] = st.column_config.NumberColumn(label, format="%.2f")
         elif col.startswith(("pct_", "avg_")) or col == "segment_share":
             config[col] = st.column_config.NumberColumn(label, format="%.1f")

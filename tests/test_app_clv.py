@@ -1,0 +1,93 @@
+"""AppTest: the lifetime-value page, each view in both languages, and CLV beside the segment tables."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import open_app
+
+from crm_core import clv, demo
+from crm_core.ingest import LoadOptions, load
+
+VIEWS = ["customers", "segments", "risk", "heatmap", "check", "model"]
+
+
+@pytest.fixture(scope="module")
+def demo_scores():
+    data, name = demo.demo_bytes("demo")
+    result = load(data, name, LoadOptions())
+    fitted = clv.fit(result.transactions, result.report.as_of, "week")
+    return result, fitted, clv.score(fitted, 365, 0.01)
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("view", VIEWS)
+def test_each_view_opens(view, lang):
+    at = open_app("pages/clv.py", lang=lang, clv_view=view)
+    assert at.title[0].value == {"zh": "客户终身价值", "en": "Lifetime value"}[lang]
+    assert at.dataframe or at.get("plotly_chart"), view
+
+
+def test_headline_figures_match_the_model(demo_scores):
+    _, _, scores = demo_scores
+    at = open_app("pages/clv.py", lang="en")
+    m = metrics(at)
+    assert m["Customers"] == f"{len(scores):,}"
+    assert m["Customers at risk"] == f"{int((scores['p_alive'] < 0.5).sum()):,}"
+    assert m["Average P(alive)"] == f"{100 * scores['p_alive'].mean():.1f}%"
+
+
+def test_at_risk_list_follows_its_rule(demo_scores):
+    result, _, scores = demo_scores
+    at = open_app("pages/clv.py", lang="en", clv_view="risk", clv_top="30", clv_risk="0.6")
+    shown = at.dataframe[0].value
+    history = result.customers.set_index("customer_id")["monetary"].reindex(scores["customer_id"]).to_numpy()
+    cut = np.percentile(history, 70)
+    expected = scores[(history >= cut) & (scores["p_alive"].to_numpy() < 0.6)]
+    assert metrics(at)["Valuable customers at risk"] == f"{len(expected):,}"
+    assert set(shown["customer_id"]) == set(expected["customer_id"].head(500))
+    assert shown["history_value"].is_monotonic_decreasing
+    assert shown["action"].str.len().gt(0).all()
+
+
+def test_segment_view_adds_up(demo_scores):
+    _, _, scores = demo_scores
+    at = open_app("pages/clv.py", lang="zh", clv_view="segments")
+    table = at.dataframe[0].value
+    assert table["customers"].sum() == len(scores)
+    assert table["clv_total"].sum() == pytest.approx(scores["clv"].sum())
+
+
+def test_horizon_change_rescores(demo_scores):
+    _, fitted, _ = demo_scores
+    at = open_app("pages/clv.py", lang="en", clv_horizon="90", clv_discount="0")
+    expected = clv.score(fitted, 90, 0.0)["clv"].sum()
+    shown = float(metrics(at)["Expected value (horizon)"].replace(",", "").lstrip("¥$"))
+    assert shown == pytest.approx(expected, abs=0.011)
+
+
+@pytest.mark.parametrize(
+    ("page", "column_count"), [("pages/rfm.py", None), ("pages/value_matrix.py", None), ("pages/lifecycle.py", None)]
+)
+def test_segment_tables_carry_clv(page, column_count, demo_scores):
+    _, _, scores = demo_scores
+    at = open_app(page, lang="en")
+    table = at.dataframe[0].value
+    assert {"pct_alive", "clv_total", "avg_clv"} <= set(table.columns)
+    assert table["clv_total"].sum() == pytest.approx(scores["clv"].sum())
+    off = open_app(page, lang="en", clv_cols="false").dataframe[0].value
+    assert "clv_total" not in off.columns
+
+
+def test_customer_table_upload_says_clv_needs_transactions():
+    from conftest import uploaded
+
+    at = open_app("pages/data.py", lang="en")
+    table = pd.DataFrame({"customer_id": ["a", "b"], "recency_days": [3, 40], "frequency": [2, 1], "monetary": [50, 9]})
+    at = uploaded(at, "customers.csv", table.to_csv(index=False).encode())
+    at.switch_page("pages/clv.py").run()
+    assert not at.exception
+    assert any("dated transactions" in i.value for i in at.info)
