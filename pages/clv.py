@@ -97,14 +97,16 @@ elif view == "risk":
     back = as_of - dt.timedelta(days=90)
     before = ui.per_dataset(ds.token, "clv_before", (as_of, bg.unit), lambda: clv.p_alive_at(fitted, tx, back))
     history = ds.result.customers.set_index("customer_id")["monetary"]
-    risk = clv.at_risk(scores, history, before, values["risk"], st.session_state.clv_top, st.session_state.clv_by)
+    risk = clv.at_risk(
+        scores, history, before, values["risk"], st.session_state[clv_view.TOP.name], st.session_state.clv_by
+    )
     risk.insert(1, "segment_label", [scheme.label(k, lang) for k in seg.reindex(risk["customer_id"]).fillna("")])
     risk["action"] = [scheme.action(k, lang) for k in seg.reindex(risk["customer_id"]).fillna("")]
     st.markdown(
         t(
             "clv.risk.rule",
             lang,
-            top=st.session_state.clv_top,
+            top=st.session_state[clv_view.TOP.name],
             by=t(f"clv.by.{st.session_state.clv_by}", lang),
             risk=f"{values['risk']:.2f}",
             back=back.isoformat(),
