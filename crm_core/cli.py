@@ -147,6 +147,13 @@ def _lifecycle(result: LoadResult, args: argparse.Namespace):
             raise CrmError(pot.reason, **pot.holdout)
         print(json.dumps({"holdout": pot.holdout}), file=sys.stderr)
         potential = pot.predicted.reindex(c["customer_id"]).fillna(0.0).to_numpy()
+    elif args.potential == "clv":  # predicted lifetime value over a year, default settings
+        from crm_core import clv
+
+        if tx is None:
+            raise CrmError("error.needs_transactions")
+        scored = clv.score(clv.fit(tx, result.report.as_of))
+        potential = scored.set_index("customer_id")["clv"].reindex(c["customer_id"]).fillna(0.0).to_numpy()
     else:
         wallet = args.potential.startswith("wallet:")
         column = args.potential.split(":", 1)[1] if wallet else args.potential
@@ -324,7 +331,11 @@ def main(argv: list[str] | None = None) -> int:
     p_vm.add_argument("--out", type=Path, required=True)
     p_lc = sub.add_parser("lifecycle", help="current value × potential: grid cell and stage per customer")
     _input_options(p_lc)
-    p_lc.add_argument("--potential", default="model", help="model, wallet:COLUMN or a COLUMN of potentials")
+    p_lc.add_argument(
+        "--potential",
+        default="model",
+        help="model, clv (predicted lifetime value), wallet:COLUMN or a COLUMN of potentials",
+    )
     # the page's bounds (crm_core.params); NaN and infinities refused
     p_lc.add_argument(
         "--margin",

@@ -53,7 +53,7 @@ extras = [
     for col in f.columns
     if col not in known and pd.to_numeric(f[col], errors="coerce").notna().mean() > 0.9
 ]
-methods = (["model"] if tx is not None else []) + (["column", "wallet"] if extras else [])
+methods = (["model", "clv"] if tx is not None else []) + (["column", "wallet"] if extras else [])
 if not methods:
     st.warning(t("lc.no_potential", lang))
     st.stop()

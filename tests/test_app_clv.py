@@ -91,3 +91,22 @@ def test_customer_table_upload_says_clv_needs_transactions():
     at.switch_page("pages/clv.py").run()
     assert not at.exception
     assert any("dated transactions" in i.value for i in at.info)
+
+
+def test_lifecycle_clv_potential_and_the_holdout_comparison(demo_scores):
+    from crm_core.potential import clv_holdout, predict
+
+    result, _, scores = demo_scores
+    at = open_app("pages/lifecycle.py", lang="en", lc_potential="clv")
+    comparison = next(d.value for d in at.dataframe if "mae" in d.value.columns)
+    pot = predict(result.transactions, result.report.as_of)
+    h = pot.holdout
+    c = clv_holdout(result.transactions, h)
+    maes = {"Time-split model": h["model_mae"], "Lifetime-value model": c["clv_mae"], "Naive": h["naive_mae"]}
+    assert comparison["mae"].tolist() == pytest.approx(list(maes.values()))
+    best = min(maes, key=maes.get)
+    assert any(best in cap.value for cap in at.caption)
+    grid = next(d.value for d in at.dataframe if "avg_potential" in d.value.columns)
+    # the potential is each customer's predicted CLV: its average over all cells is the CLV mean
+    total = (grid["avg_potential"].fillna(0) * grid["customers"]).sum()
+    assert total == pytest.approx(scores["clv"].sum(), rel=1e-9)

@@ -229,3 +229,58 @@ def test_lifecycle_money_options_are_bounded_like_the_page(capsys):
             code = exc.code
         assert code == 2, (flag, value)
         assert "must be" in capsys.readouterr().err
+
+
+def _cdnow_csv(tmp_path):
+    raw = pd.read_csv(
+        ROOT / "data/CDNOW_sample.txt", sep=r"\s+", header=None, names=["orig", "id", "date", "cds", "value"], dtype=str
+    )
+    frame = pd.DataFrame(
+        {
+            "customer_id": raw["id"],
+            "order_date": pd.to_datetime(raw["date"], format="%Y%m%d").dt.strftime("%Y-%m-%d"),
+            "amount": raw["value"].astype(float),
+        }
+    )
+    src = tmp_path / "cdnow.csv"
+    frame.to_csv(src, index=False)
+    return src, frame
+
+
+def test_clv_command_matches_the_model_in_process(tmp_path):
+    import datetime as dt
+
+    from crm_core import clv
+
+    src, frame = _cdnow_csv(tmp_path)
+    out, params_out = tmp_path / "clv.csv", tmp_path / "params.json"
+    res = run("clv", src, "--as-of", "1997-09-30", "--horizon-days", "182", "--discount", "0.02", "--out", out,
+              "--params-out", params_out)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "r=0.24" in res.stderr and "log-likelihood=" in res.stderr
+    got = pd.read_csv(out, dtype={"customer_id": str})
+    assert list(got.columns[:8]) == [
+        "customer_id", "frequency", "recency", "T", "p_alive", "expected_purchases", "expected_avg_spend", "clv"
+    ]  # fmt: skip
+    tx = frame.assign(order_date=pd.to_datetime(frame["order_date"]))
+    tx = tx[tx["order_date"] <= "1997-09-30"]
+    fitted = clv.fit(tx, dt.date(1997, 9, 30), "week")
+    expected = clv.score(fitted, 182, 0.02)
+    assert len(got) == len(expected) == tx.loc[tx["amount"] > 0, "customer_id"].nunique()
+    pd.testing.assert_series_equal(got["clv"], expected["clv"], check_names=False, rtol=1e-6)
+    assert got["at_risk"].sum() == (expected["p_alive"] < 0.5).sum()
+    saved = json.loads(params_out.read_text())
+    assert abs(saved["bgnbd"]["r"] - 0.243) < 0.003 and saved["horizon_days"] == 182
+
+
+def test_clv_command_refuses_what_it_cannot_model(tmp_path):
+    table = tmp_path / "customers.csv"
+    table.write_text("customer_id,recency_days,frequency,monetary\na,3,2,50\nb,40,1,9\n", encoding="utf-8")
+    res = run("clv", table, "--out", tmp_path / "o.csv")
+    assert res.returncode == 2 and "dated transactions" in res.stderr and "Traceback" not in res.stderr
+    src, _ = _cdnow_csv(tmp_path)
+    res = run("clv", src, "--horizon-days", "99999", "--out", tmp_path / "o.csv")
+    assert res.returncode == 2 and "between" in res.stderr
+    res = run("lifecycle", src, "--potential", "clv", "--out", tmp_path / "lc.csv")
+    assert res.returncode == 0, res.stderr
+    assert pd.read_csv(tmp_path / "lc.csv")["potential"].gt(0).all()

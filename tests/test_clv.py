@@ -227,3 +227,22 @@ def test_p_alive_grid_shape(cdnow_fit):
     assert (grid.iloc[0] == 1).all()
     # at the same silence (recency 0), a frequent buyer is less likely alive than an occasional one
     assert grid.iloc[10, 0] < grid.iloc[1, 0]
+
+
+def test_clv_holdout_is_scored_on_the_same_window_and_customers():
+    from crm_core.potential import clv_holdout
+
+    data = simulate(3_000, days=400, seed=5)
+    data["amount"] = data["amount"].where(np.arange(len(data)) % 17 != 0, -data["amount"] / 2)  # some returns
+    h = {"holdout_cutoff": "2024-11-01", "window_days": 60}
+    got = clv_holdout(data, h, "week")
+    cut = pd.Timestamp("2024-11-01")
+    before = data[data["order_date"] < cut]
+    bought = before.loc[before["amount"] > 0, "customer_id"].unique()
+    window = data[(data["order_date"] >= cut) & (data["order_date"] < cut + pd.Timedelta(days=60))]
+    actual = window.groupby("customer_id")["amount"].sum().reindex(bought).fillna(0)
+    fitted = clv.fit(before, (cut - pd.Timedelta(days=1)).date(), "week")
+    s = clv.score(fitted, 60, 0.0).set_index("customer_id")
+    forecast = (s["expected_purchases"] * s["expected_avg_spend"]).reindex(bought)
+    assert got["clv_mae"] == pytest.approx(float(np.mean(np.abs(actual.to_numpy() - forecast.to_numpy()))))
+    assert got["clv_total"] == pytest.approx(float(forecast.sum()))

@@ -18,31 +18,30 @@ def potential(lang: str, ds, method: str, extras: list[str]):
 
     c, tx = ds.result.customers, ds.result.transactions
     st.markdown(t(f"lc.potential.{method}.help", lang))
-    if method == "model":
+    if method in ("model", "clv"):
         as_of = ds.result.report.as_of
         with st.spinner(t("lc.model.running", lang)):
             pot = per_dataset(ds.token, "potential_model", (as_of,), lambda: predict(tx, as_of))
-        if not pot.ok:
+        if method == "model" and not pot.ok:
             st.warning(t(pot.reason, lang, **pot.holdout))
             return None
-        h = pot.holdout
-        cols = st.columns(4)
-        cols[0].metric(t("lc.model.mae", lang), money(h["model_mae"], lang))
-        cols[1].metric(t("lc.model.naive_mae", lang), money(h["naive_mae"], lang))
-        cols[2].metric(t("lc.model.rmse", lang), money(h["model_rmse"], lang))
-        cols[3].metric(t("lc.model.naive_rmse", lang), money(h["naive_rmse"], lang))
-        better = h["model_mae"] < h["naive_mae"]
-        st.caption(
-            t(
-                "lc.model.beats" if better else "lc.model.loses",
-                lang,
-                w=h["window_days"],
-                train=h["train_cutoff"],
-                hold=h["holdout_cutoff"],
-                n=number(h["holdout_customers"], lang),
-            )
-        )
-        return pot.predicted.reindex(c["customer_id"]).fillna(0.0).reset_index(drop=True)
+        if pot.ok:
+            h = pot.holdout
+            cols = st.columns(4)
+            cols[0].metric(t("lc.model.mae", lang), money(h["model_mae"], lang))
+            cols[1].metric(t("lc.model.naive_mae", lang), money(h["naive_mae"], lang))
+            cols[2].metric(t("lc.model.rmse", lang), money(h["model_rmse"], lang))
+            cols[3].metric(t("lc.model.naive_rmse", lang), money(h["naive_rmse"], lang))
+            _holdout_comparison(lang, ds, h)
+        if method == "model":
+            return pot.predicted.reindex(c["customer_id"]).fillna(0.0).reset_index(drop=True)
+        from ui.clv import current
+
+        got = current(lang, ds)
+        if got is None:
+            return None
+        scores = got[1].set_index("customer_id")["clv"]
+        return scores.reindex(c["customer_id"]).fillna(0.0).reset_index(drop=True)
     column = st.sidebar.selectbox(t("lc.column", lang), extras, key="lc_column")
     values = customer_column(c, tx, column)
     if method == "wallet":
@@ -51,6 +50,40 @@ def potential(lang: str, ds, method: str, extras: list[str]):
     if missing:
         st.info(t("lc.column.missing", lang, n=number(missing, lang)))
     return values.fillna(0.0).reset_index(drop=True)
+
+
+def _holdout_comparison(lang: str, ds, h: dict) -> None:
+    """Both forecasts of the holdout window's spend, and the naive one, side by side; the
+    caption says which is closest on this data."""
+    from crm_core.errors import CrmError
+    from crm_core.potential import clv_holdout
+
+    try:
+        c = per_dataset(ds.token, "clv_holdout", (h["holdout_cutoff"],), lambda: clv_holdout(ds.result.transactions, h))
+    except CrmError as exc:  # too little history for the CLV model before the cut-off
+        c = {"clv_mae": float("nan"), "clv_rmse": float("nan"), "clv_total": float("nan")}
+        st.caption(exc.message(lang))
+    rows = [("model", h["model_mae"], h["model_rmse"], h["model_total"])]
+    rows += [
+        ("clv", c["clv_mae"], c["clv_rmse"], c["clv_total"]),
+        ("naive", h["naive_mae"], h["naive_rmse"], h["naive_total"]),
+    ]
+    frame = pd.DataFrame(rows, columns=["forecast", "mae", "rmse", "forecast_total"])
+    frame["actual_total"] = h["actual_total"]
+    best = frame.loc[frame["mae"].idxmin(), "forecast"]
+    frame["forecast"] = [t(f"lc.forecast.{k}", lang) for k in frame["forecast"]]
+    table(frame, lang)
+    st.caption(
+        t(
+            "lc.forecast.best",
+            lang,
+            best=t(f"lc.forecast.{best}", lang),
+            w=h["window_days"],
+            train=h["train_cutoff"],
+            hold=h["holdout_cutoff"],
+            n=number(h["holdout_customers"], lang),
+        )
+    )
 
 
 def grid_table(lang: str, codes: np.ndarray, value: np.ndarray, potential: np.ndarray) -> pd.DataFrame:

@@ -95,6 +95,10 @@ MONEY_COLUMNS = {
     "expected_avg_spend",
     "history_value",
     "repeat_avg_spend",
+    "mae",
+    "rmse",
+    "forecast_total",
+    "actual_total",
 }
 
 
