@@ -58,7 +58,7 @@ def test_segment_view_adds_up(demo_scores):
     at = open_app("pages/clv.py", lang="zh", clv_view="segments")
     table = at.dataframe[0].value
     assert table["customers"].sum() == len(scores)
-    assert table["clv_total"].sum() == pytest.approx(scores["clv"].sum())
+    assert table["clv_total"].sum() == pytest.approx(scores["clv"].sum(), rel=1e-6)
 
 
 def test_horizon_change_rescores(demo_scores):
@@ -66,7 +66,7 @@ def test_horizon_change_rescores(demo_scores):
     at = open_app("pages/clv.py", lang="en", clv_horizon="90", clv_discount="0")
     expected = clv.score(fitted, 90, 0.0)["clv"].sum()
     shown = float(metrics(at)["Expected value (horizon)"].replace(",", "").lstrip("¥$"))
-    assert shown == pytest.approx(expected, abs=0.011)
+    assert shown == pytest.approx(expected, rel=1e-6)  # parallel float sums: fits agree to ~1e-7
 
 
 @pytest.mark.parametrize(
@@ -75,11 +75,12 @@ def test_horizon_change_rescores(demo_scores):
 def test_segment_tables_carry_clv(page, column_count, demo_scores):
     _, _, scores = demo_scores
     at = open_app(page, lang="en")
-    table = at.dataframe[0].value
+    table = next(d.value for d in at.dataframe if "customers" in d.value.columns)
     assert {"pct_alive", "clv_total", "avg_clv"} <= set(table.columns)
-    assert table["clv_total"].sum() == pytest.approx(scores["clv"].sum())
-    off = open_app(page, lang="en", clv_cols="false").dataframe[0].value
-    assert "clv_total" not in off.columns
+    # DuckDB sums floats in parallel: fits of the same data agree to ~1e-7
+    assert table["clv_total"].sum() == pytest.approx(scores["clv"].sum(), rel=1e-6)
+    off = open_app(page, lang="en", clv_cols="false").dataframe
+    assert not any("clv_total" in d.value.columns for d in off)
 
 
 def test_customer_table_upload_says_clv_needs_transactions():
@@ -103,10 +104,10 @@ def test_lifecycle_clv_potential_and_the_holdout_comparison(demo_scores):
     h = pot.holdout
     c = clv_holdout(result.transactions, h)
     maes = {"Time-split model": h["model_mae"], "Lifetime-value model": c["clv_mae"], "Naive": h["naive_mae"]}
-    assert comparison["mae"].tolist() == pytest.approx(list(maes.values()))
+    assert comparison["mae"].tolist() == pytest.approx(list(maes.values()), rel=1e-6)
     best = min(maes, key=maes.get)
     assert any(best in cap.value for cap in at.caption)
     grid = next(d.value for d in at.dataframe if "avg_potential" in d.value.columns)
     # the potential is each customer's predicted CLV: its average over all cells is the CLV mean
     total = (grid["avg_potential"].fillna(0) * grid["customers"]).sum()
-    assert total == pytest.approx(scores["clv"].sum(), rel=1e-9)
+    assert total == pytest.approx(scores["clv"].sum(), rel=1e-6)

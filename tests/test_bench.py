@@ -16,6 +16,7 @@ from conftest import ROOT
         ("bench_summarize.py", ["100,000 rows", "crm_core", "pandas"]),
         ("bench_pages.py", ["pages/rfm.py", "pages/lifecycle.py", "rerun"]),
         ("bench_excel.py", ["5,000 rows", "openpyxl", "calamine", "refused in"]),
+        ("bench_clv.py", ["20,000", "Fit and score at 20,000 customers"]),
     ],
 )
 def test_benchmark_quick_mode(script, expected):

@@ -140,6 +140,7 @@ PAGE_TITLES = {
     "rfm": ("RFM 分析", "RFM explorer"),
     "value_matrix": ("客户价值矩阵", "Value matrix"),
     "lifecycle": ("生命周期价值细分", "Lifecycle grid"),
+    "clv": ("客户终身价值", "Lifetime value"),
     "bullseye": ("布尔塞模型", "Bullseye form"),
     "classroom": ("课堂", "Classroom"),
 }
@@ -161,6 +162,30 @@ def test_every_page_opens_in_chromium(server, browser, artifacts, lang):
         wait_idle(page)
         no_errors(page)
         page.screenshot(path=str(artifacts / f"page_{path or 'home'}_{lang}.png"), full_page=True)
+    page.close()
+
+
+def test_clv_at_risk_list_and_segment_values_in_chinese(server, browser, artifacts):
+    page = browser.new_page(viewport={"width": 1400, "height": 2200}, locale="zh-CN")
+    page.goto(f"{server}/clv?lang=zh&clv_view=risk", wait_until="domcontentloaded")
+    wait_idle(page)
+    count = page.locator("[data-testid='stMetric']").filter(has_text="有流失风险的高价值客户").first
+    count.wait_for(timeout=90_000)
+    assert int(count.inner_text().split("\n")[-1].replace(",", "")) > 0
+    page.get_by_text("90 天前的存活概率").first.wait_for(state="attached", timeout=30_000)
+    page.get_by_role("button", name="下载这些客户（CSV）").first.wait_for(timeout=30_000)
+    no_errors(page)
+    page.screenshot(path=str(artifacts / "clv_at_risk_zh.png"), full_page=True)
+    page.get_by_text("按细分").first.click()
+    page.get_by_text("CLV（合计）").first.wait_for(state="attached", timeout=60_000)
+    page.get_by_text("重要价值客户").first.wait_for(state="attached", timeout=30_000)
+    wait_idle(page)
+    no_errors(page)
+    page.screenshot(path=str(artifacts / "clv_segments_zh.png"), full_page=True)
+    page.goto(f"{server}/rfm?lang=zh", wait_until="domcontentloaded")  # CLV beside the 8 segments
+    wait_idle(page)
+    page.get_by_text("平均存活概率 %").first.wait_for(state="attached", timeout=90_000)
+    no_errors(page)
     page.close()
 
 
