@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from crm_core import charts, clv
 from crm_core.errors import CrmError
+from crm_core.export import to_csv_bytes, to_excel_bytes
 from crm_core.i18n import t
 from crm_core.params import CLV, MARGIN
+from ui import widgets
 from ui.state import per_dataset
 from ui.widgets import md_escape, money, number, persist_param, persisted, share, share_params
 
@@ -121,3 +127,190 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
     """The model's inputs under names that say what they are (``frequency`` here counts repeat
     purchase days, not orders as on the other pages). Downloads keep the CLI's names."""
     return frame.rename(columns=SHOWN)
+
+
+@dataclass(frozen=True)
+class View:
+    """What every view of the CLV page reads: the data, the fit, its scores, the settings and
+    each customer's segment (the 8-segment model at its default settings)."""
+
+    ds: object
+    fitted: object
+    scores: pd.DataFrame
+    values: dict
+    scheme: object
+    seg: pd.Series
+
+    @property
+    def bg(self):
+        return self.fitted.bgnbd
+
+    @property
+    def gg(self):
+        return self.fitted.gamma_gamma
+
+    @property
+    def tx(self) -> pd.DataFrame:
+        return self.ds.result.transactions
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.fitted.as_of
+
+
+def customers_view(lang: str, ctx: View) -> None:
+    frame = ctx.scores.assign(at_risk=ctx.scores["p_alive"] < ctx.values["risk"])
+    frame = frame.sort_values("clv", ascending=False, kind="stable")
+    widgets.table(shown(frame.head(500)), lang)
+    st.caption(t("clv.customers.note", lang, n=widgets.number(len(frame), lang)))
+    c1, c2 = st.columns(2)
+    c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(frame), "clv_customers.csv", "text/csv")
+    c2.download_button(t("drill.xlsx", lang), lambda: to_excel_bytes(frame, "clv"), "clv_customers.xlsx")
+
+
+def segments_view(lang: str, ctx: View) -> None:
+    keys = list(ctx.scheme.keys)
+    codes = pd.Series(ctx.seg.reindex(ctx.scores["customer_id"]).to_numpy()).map({k: i for i, k in enumerate(keys)})
+    codes = codes.fillna(len(keys)).astype(int).to_numpy()
+    hist = (
+        ctx.ds.result.customers.set_index("customer_id")["monetary"].reindex(ctx.scores["customer_id"]).to_numpy(float)
+    )
+    rows = []
+    for i, k in enumerate(keys):
+        part = codes == i
+        rows.append(
+            {
+                "label": ctx.scheme.label(k, lang),
+                "customers": int(part.sum()),
+                "revenue": float(hist[part].sum()),
+                "pct_alive": 100 * float(ctx.scores["p_alive"][part].mean()) if part.any() else np.nan,
+                "clv_total": float(ctx.scores["clv"][part].sum()),
+                "avg_clv": float(ctx.scores["clv"][part].mean()) if part.any() else np.nan,
+                "segment": k,
+            }
+        )
+    table = pd.DataFrame(rows)
+    widgets.table(table, lang)
+    st.caption(t("clv.segments.note", lang))
+    st.download_button(t("rfm.download.summary", lang), lambda: to_csv_bytes(table), "clv_segments.csv", "text/csv")
+
+
+def risk_view(lang: str, ctx: View) -> None:
+    widgets.persist_param(TOP)
+    c1, c2 = st.columns(2)
+    c1.slider(t(TOP.label, lang), *TOP.bounds, key=TOP.name)
+    widgets.persisted("clv_by", "history", str, ["history", "clv"])
+    c2.radio(t("clv.by", lang), ["history", "clv"], key="clv_by", format_func=lambda k: t(f"clv.by.{k}", lang))
+    widgets.share_params((TOP,))
+    widgets.share(["clv_by"])
+    back = ctx.as_of - dt.timedelta(days=90)
+    before = per_dataset(
+        ctx.ds.token, "clv_before", (ctx.as_of, ctx.bg.unit), lambda: clv.p_alive_at(ctx.fitted, ctx.tx, back)
+    )
+    history = ctx.ds.result.customers.set_index("customer_id")["monetary"]
+    risk = clv.at_risk(
+        ctx.scores, history, before, ctx.values["risk"], st.session_state[TOP.name], st.session_state.clv_by
+    )
+    risk.insert(
+        1, "segment_label", [ctx.scheme.label(k, lang) for k in ctx.seg.reindex(risk["customer_id"]).fillna("")]
+    )
+    risk["action"] = [ctx.scheme.action(k, lang) for k in ctx.seg.reindex(risk["customer_id"]).fillna("")]
+    st.markdown(
+        t(
+            "clv.risk.rule",
+            lang,
+            top=st.session_state[TOP.name],
+            by=t(f"clv.by.{st.session_state.clv_by}", lang),
+            risk=f"{ctx.values['risk']:.2f}",
+            back=back.isoformat(),
+        )
+    )
+    st.metric(t("clv.risk.count", lang), widgets.number(len(risk), lang))
+    widgets.table(shown(risk.head(500)), lang)
+    c1, c2 = st.columns(2)
+    c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(risk), "clv_at_risk.csv", "text/csv")
+    c2.download_button(t("drill.xlsx", lang), lambda: to_excel_bytes(risk, "at_risk"), "clv_at_risk.xlsx")
+
+
+def heatmap_view(lang: str, ctx: View) -> None:
+    repeat = ctx.scores[ctx.scores["frequency"] > 0]
+    top_f = int(max(5, np.percentile(repeat["frequency"], 95))) if len(repeat) else 5
+    T = float(np.median(repeat["T"])) if len(repeat) else float(ctx.scores["T"].median())
+    grid = clv.p_alive_grid(ctx.bg, top_f, T)
+    unit = t(f"clv.unit.{ctx.bg.unit}", lang)
+    st.plotly_chart(
+        charts.alive_heatmap(
+            grid,
+            t("clv.heat.title", lang, T=f"{T:.0f}", unit=unit),
+            t("clv.heat.x", lang, unit=unit),
+            t("clv.heat.y", lang),
+        ),
+        key="clv_heat",
+    )
+    st.markdown(t("clv.heat.why", lang))
+
+
+def check_view(lang: str, ctx: View) -> None:
+    first = pd.Timestamp(ctx.tx["order_date"].min()).date()
+    span = (ctx.as_of - first).days
+    if span < 60:
+        st.info(t("clv.check.short", lang, days=span))
+        st.stop()
+    lo, hi = first + dt.timedelta(days=30), ctx.as_of - dt.timedelta(days=14)
+    cutoff = st.date_input(t("clv.check.cutoff", lang), first + dt.timedelta(days=span // 2), lo, hi, key="clv_cut")
+    try:
+        check = per_dataset(
+            ctx.ds.token,
+            "clv_check",
+            (cutoff, ctx.as_of, ctx.bg.unit),
+            lambda: clv.calibration_check(ctx.tx, cutoff, ctx.as_of, ctx.bg.unit),
+        )
+    except CrmError as exc:
+        st.info(exc.message(lang, escape=widgets.md_escape))
+        st.stop()
+    table = check["by_frequency"]
+    st.plotly_chart(
+        charts.actual_vs_predicted(
+            table,
+            t("clv.check.title", lang, start=cutoff.isoformat(), end=ctx.as_of.isoformat()),
+            t("clv.check.x", lang),
+            (t("clv.check.actual", lang), t("clv.check.predicted", lang)),
+        ),
+        key="clv_check_chart",
+    )
+    widgets.table(table, lang)
+    err = 100 * (check["predicted"] - check["actual"]) / check["actual"] if check["actual"] else float("nan")
+    st.markdown(
+        t(
+            "clv.check.totals",
+            lang,
+            actual=widgets.number(check["actual"], lang),
+            predicted=widgets.number(round(check["predicted"]), lang),
+            err=f"{err:+.1f}",
+            n=widgets.number(check["customers"], lang),
+        )
+    )
+
+
+def model_view(lang: str, ctx: View) -> None:
+    params = pd.DataFrame(
+        [{"model": "BG/NBD", "parameter": k, "value": getattr(ctx.bg, k)} for k in ("r", "alpha", "a", "b")]
+        + [{"model": "Gamma-Gamma", "parameter": k, "value": getattr(ctx.gg, k)} for k in ("p", "q", "gamma")]
+    )
+    widgets.table(params, lang)
+    st.markdown(
+        t(
+            "clv.model.fit",
+            lang,
+            ll_bg=f"{ctx.bg.loglik:,.1f}",
+            n=widgets.number(ctx.bg.customers, lang),
+            ll_gg=f"{ctx.gg.loglik:,.1f}",
+            n_rep=widgets.number(ctx.gg.customers, lang),
+            unit=t(f"clv.unit.{ctx.bg.unit}", lang),
+        )
+    )
+    st.metric(t("clv.model.corr", lang), f"{ctx.gg.correlation:.2f}")
+    st.caption(t("clv.model.corr.note" if abs(ctx.gg.correlation) < 0.3 else "clv.model.corr.warn", lang))
+    if not (ctx.bg.converged and ctx.gg.converged):
+        st.warning(t("clv.model.not_converged", lang))
+    st.markdown(t("clv.model.explain", lang))
