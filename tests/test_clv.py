@@ -246,3 +246,19 @@ def test_clv_holdout_is_scored_on_the_same_window_and_customers():
     forecast = (s["expected_purchases"] * s["expected_avg_spend"]).reindex(bought)
     assert got["clv_mae"] == pytest.approx(float(np.mean(np.abs(actual.to_numpy() - forecast.to_numpy()))))
     assert got["clv_total"] == pytest.approx(float(forecast.sum()))
+
+
+def test_analytic_gradients_match_finite_differences(cdnow_fit):
+    from scipy.optimize import approx_fprime
+
+    summary, _, _ = cdnow_fit
+    x, t_x, T, m = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value"))
+    for params in ((0.3, 5.0, 0.8, 2.5), (1.2, 0.7, 2.0, 0.9)):
+        got = clv.bgnbd_gradient(params, x, t_x, T).sum(axis=1)
+        numeric = approx_fprime(np.array(params), lambda p: clv.bgnbd_loglik(p, x, t_x, T).sum(), 1e-6)
+        np.testing.assert_allclose(got, numeric, rtol=1e-4, atol=1e-3)
+    rep = x > 0
+    for params in ((6.0, 3.5, 15.0), (2.0, 1.5, 40.0)):
+        got = clv.gamma_gamma_gradient(params, x[rep], m[rep]).sum(axis=1)
+        numeric = approx_fprime(np.array(params), lambda p: clv.gamma_gamma_loglik(p, x[rep], m[rep]).sum(), 1e-6)
+        np.testing.assert_allclose(got, numeric, rtol=1e-4, atol=1e-3)
