@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -203,7 +204,8 @@ def _clv(result: LoadResult, args: argparse.Namespace):
     }
     if args.params_out is not None:
         try:
-            args.params_out.write_text(json.dumps(fitted_params, indent=2), encoding="utf-8")
+            text = json.dumps(_finite(fitted_params), indent=2, allow_nan=False)
+            args.params_out.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise CrmError("error.cannot_write", path=str(args.params_out), detail=exc.strerror or "") from exc
     print(
@@ -213,6 +215,15 @@ def _clv(result: LoadResult, args: argparse.Namespace):
         file=sys.stderr,
     )
     return out[[*clv.CLI_COLUMNS, "monetary_value", "at_risk"]]
+
+
+def _finite(value: object) -> object:
+    """NaN and infinities as null, so the JSON is valid (a correlation can be undefined)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _summarize_on_engine(args: argparse.Namespace) -> int:

@@ -181,10 +181,20 @@ def bgnbd_gradient(params, x, t_x, T) -> np.ndarray:
     )
 
 
-def _fit(loglik, gradient, n_params: int, data: tuple, weights: np.ndarray) -> tuple[np.ndarray, float, bool]:
+LOG_BOUND = 12.0  # parameters are searched in [e^-12, e^12]
+
+
+def _fit(
+    loglik, gradient, n_params: int, data: tuple, weights: np.ndarray, lower: tuple | None = None
+) -> tuple[np.ndarray, float, bool]:
     """Maximise the weighted log-likelihood over log-parameters (all parameters are positive),
-    with the analytic gradient (d/d log θ = θ · d/dθ)."""
+    with the analytic gradient (d/d log θ = θ · d/dθ). ``lower`` bounds some parameters from
+    below. Converged means the optimiser said so *and* no parameter ran to the edge of its
+    search range (a likelihood that keeps rising there means the data cannot pin it down)."""
     total = weights.sum()
+    bounds = [
+        (-LOG_BOUND if lower is None or lower[i] is None else np.log(lower[i]), LOG_BOUND) for i in range(n_params)
+    ]
 
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
@@ -196,12 +206,15 @@ def _fit(loglik, gradient, n_params: int, data: tuple, weights: np.ndarray) -> t
 
     best = None
     for start in (np.zeros(n_params), np.full(n_params, 0.5), np.full(n_params, -0.5)):
-        res = optimize.minimize(objective, start, jac=True, method="L-BFGS-B", bounds=[(-12.0, 12.0)] * n_params)
+        start = np.clip(start, [lo for lo, _ in bounds], None)
+        res = optimize.minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds)
         if best is None or res.fun < best.fun:
             best = res
-        if res.success:
+        if res.success and res.fun < 1e10:
             break
-    return np.exp(best.x), float(-best.fun * total), bool(best.success)
+    at_edge = any(v > hi - 0.1 or v < -LOG_BOUND + 0.1 for v, (_, hi) in zip(best.x, bounds, strict=True))
+    ok = bool(best.success) and best.fun < 1e10 and not at_edge
+    return np.exp(best.x), float(-best.fun * total), ok
 
 
 def fit_bgnbd(summary: pd.DataFrame, unit: str = "week") -> BgNbd:
@@ -236,18 +249,52 @@ def expected_purchases(model: BgNbd, t, x, t_x, T) -> np.ndarray:
     The Gauss hypergeometric term is taken after Euler's transformation,
     ``(1-z)^(r+x) 2F1(r+x, b+x; c; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; c; z)`` with
     ``c = a+b+x-1``, which stays finite for frequent buyers where the textbook form overflows.
+    Where it still is not finite (a fit with almost no dropout: a and b very large), the same
+    expectation is integrated numerically (:func:`_expected_by_quadrature`).
     """
     r, alpha, a, b = model.r, model.alpha, model.a, model.b
-    x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
+    a = a if abs(a - 1) > 1e-9 else 1 + 1e-9  # the formula's a − 1 → 0 limit
+    x, t_x, T = np.broadcast_arrays(*(np.asarray(v, float) for v in (x, t_x, T)))
     c = a + b + x - 1
     z = t / (alpha + T + t)
-    tail = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, c, z)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        tail = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, c, z)
         odds = np.where(x > 0, a / (b + x - 1) * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x))), 0.0)
-    return (c / (a - 1)) * (1 - tail) / (1 + odds)
+        out = np.asarray((c / (a - 1)) * (1 - tail) / (1 + odds), float)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out = out.copy()
+        out[bad] = _expected_by_quadrature(model, t, x[bad], t_x[bad], T[bad])
+    return out
+
+
+def _expected_by_quadrature(model: BgNbd, t, x, t_x, T) -> np.ndarray:
+    """The same expectation from its definition: P(alive) × E[(1 − ((α+T)/(α+T+p·t))^(r+x)) / p]
+    over the dropout probability p ~ Beta(a, b+x) (λ integrated out in closed form), by
+    Gauss–Jacobi quadrature; a Beta too narrow for it (a + b + x > 300) is taken at its mean."""
+    r, alpha, a, b = model.r, model.alpha, model.a, model.b
+    x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
+    alive = p_alive(model, x, t_x, T)
+    out = np.empty(len(x))
+    for bx in np.unique(b + x):
+        rows = (b + x) == bx
+        if a + bx > 300:
+            p, w = np.array([a / (a + bx)]), np.array([1.0])
+        else:
+            u, w = special.roots_jacobi(40, bx - 1, a - 1)  # weight (1-u)^(b+x-1) (1+u)^(a-1), p = (1+u)/2
+            p, w = (1 + u) / 2, w / w.sum()
+        k = (r + x[rows])[:, None]
+        base = (alpha + T[rows])[:, None]
+        # (1 − (base/(base + p t))^k) / p, written with expm1/log1p so that p → 0 stays exact
+        g = -np.expm1(-k * np.log1p(p[None, :] * t / base)) / p[None, :]
+        out[rows] = g @ w
+    return alive * out
 
 
 # --- Gamma-Gamma -------------------------------------------------------------------------------
+
+
+Q_MIN = 1.01
 
 
 @dataclass(frozen=True)
@@ -264,8 +311,13 @@ class GammaGamma:
 
     @property
     def mean_spend(self) -> float:
-        """The population's expected spend per purchase, p·gamma / (q − 1) (infinite when q ≤ 1)."""
-        return self.p * self.gamma / (self.q - 1) if self.q > 1 else float("inf")
+        """The population's expected spend per purchase, p·gamma / (q − 1) (q > 1 by the fit)."""
+        return self.p * self.gamma / (self.q - 1)
+
+    @property
+    def heavy_tailed(self) -> bool:
+        """The fit stopped at q's lower bound: a few very large spenders dominate."""
+        return self.q < Q_MIN * 1.001
 
 
 def gamma_gamma_loglik(params, x, m) -> np.ndarray:
@@ -306,7 +358,9 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGamma:
         raise CrmError("clv.too_few_repeat", n=len(repeat), need=MIN_REPEAT)
     x, m = repeat["frequency"].to_numpy(float), repeat["monetary_value"].to_numpy(float)
     (ux, um), w = _unique(x, m)
-    values, ll, ok = _fit(gamma_gamma_loglik, gamma_gamma_gradient, 3, (ux, um), w)
+    # q > 1 keeps the population's mean spend finite (p·gamma/(q−1)) and every customer's
+    # expected spend positive; a fit that stops at the bound means heavy-tailed spend.
+    values, ll, ok = _fit(gamma_gamma_loglik, gamma_gamma_gradient, 3, (ux, um), w, lower=(None, Q_MIN, None))
     p, q, v = (float(v) for v in values)
     corr = float(np.corrcoef(x, m)[0, 1]) if len(repeat) > 2 and x.std() > 0 and m.std() > 0 else float("nan")
     return GammaGamma(p, q, v, ll, len(repeat), corr, ok)

@@ -48,6 +48,7 @@ def test_at_risk_list_follows_its_rule(demo_scores):
     cut = np.percentile(history, 70)
     expected = scores[(history >= cut) & (scores["p_alive"].to_numpy() < 0.6)]
     assert metrics(at)["Valuable customers at risk"] == f"{len(expected):,}"
+    expected = expected.assign(h=history[expected.index]).sort_values("h", ascending=False, kind="stable")
     assert set(shown["customer_id"]) == set(expected["customer_id"].head(500))
     assert shown["history_value"].is_monotonic_decreasing
     assert shown["action"].str.len().gt(0).all()
@@ -69,18 +70,53 @@ def test_horizon_change_rescores(demo_scores):
     assert shown == pytest.approx(expected, rel=1e-6)  # parallel float sums: fits agree to ~1e-7
 
 
-@pytest.mark.parametrize(
-    ("page", "column_count"), [("pages/rfm.py", None), ("pages/value_matrix.py", None), ("pages/lifecycle.py", None)]
-)
-def test_segment_tables_carry_clv(page, column_count, demo_scores):
-    _, _, scores = demo_scores
+def _groups(result, page):
+    """Each customer's group on ``page`` at its default settings, computed here."""
+    from crm_core.rfm import rfm
+    from crm_core.value_matrix import value_matrix
+
+    c = result.customers
+    if page == "pages/rfm.py":
+        return rfm(c, scheme="cn8").set_index("customer_id")["segment"]
+    return value_matrix(c).set_index("customer_id")["value_type"]
+
+
+@pytest.mark.parametrize("page", ["pages/rfm.py", "pages/value_matrix.py"])
+def test_segment_tables_carry_clv_row_by_row(page, demo_scores):
+    result, _, scores = demo_scores
     at = open_app(page, lang="en")
     table = next(d.value for d in at.dataframe if "customers" in d.value.columns)
-    assert {"pct_alive", "clv_total", "avg_clv"} <= set(table.columns)
-    # DuckDB sums floats in parallel: fits of the same data agree to ~1e-7
-    assert table["clv_total"].sum() == pytest.approx(scores["clv"].sum(), rel=1e-6)
+    key = "segment" if page == "pages/rfm.py" else "value_type"
+    by_group = scores.assign(group=_groups(result, page).reindex(scores["customer_id"]).to_numpy())
+    expected = by_group.groupby("group").agg(total=("clv", "sum"), alive=("p_alive", "mean"), n=("clv", "size"))
+    got = table.set_index(key if key in table.columns else "segment")
+    for group, row in expected.iterrows():
+        assert got.loc[group, "customers"] == row["n"]
+        assert got.loc[group, "clv_total"] == pytest.approx(row["total"], rel=1e-6)
+        assert got.loc[group, "avg_clv"] == pytest.approx(row["total"] / row["n"], rel=1e-6)
+        assert got.loc[group, "pct_alive"] == pytest.approx(100 * row["alive"], rel=1e-6)
     off = open_app(page, lang="en", clv_cols="false").dataframe
     assert not any("clv_total" in d.value.columns for d in off)
+
+
+def test_lifecycle_table_carries_clv(demo_scores):
+    _, _, scores = demo_scores
+    at = open_app("pages/lifecycle.py", lang="en")
+    table = next(d.value for d in at.dataframe if "cell" in d.value.columns)
+    assert table["clv_total"].sum() == pytest.approx(scores["clv"].sum(), rel=1e-6)
+    assert table["customers"].sum() == len(scores)
+
+
+def test_clv_settings_follow_the_user_to_other_pages(demo_scores):
+    _, fitted, _ = demo_scores
+    at = open_app("pages/clv.py", lang="en", clv_horizon="90", clv_discount="0")
+    at.switch_page("pages/rfm.py").run()
+    at.run()  # a second run on the page: the CLV page's widgets are gone by now
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "clv_total" in d.value.columns)
+    expected = clv.score(fitted, 90, 0.0)["clv"].sum()
+    assert table["clv_total"].sum() == pytest.approx(expected, rel=1e-6)
+    assert at.query_params["clv_horizon"] == ["90"] or at.query_params["clv_horizon"] == "90"
 
 
 def test_customer_table_upload_says_clv_needs_transactions():

@@ -262,3 +262,41 @@ def test_analytic_gradients_match_finite_differences(cdnow_fit):
         got = clv.gamma_gamma_gradient(params, x[rep], m[rep]).sum(axis=1)
         numeric = approx_fprime(np.array(params), lambda p: clv.gamma_gamma_loglik(p, x[rep], m[rep]).sum(), 1e-6)
         np.testing.assert_allclose(got, numeric, rtol=1e-4, atol=1e-3)
+
+
+def test_quadrature_agrees_with_the_closed_form(cdnow_fit):
+    # the closed form (hypergeometric) and the definition integrated over the dropout
+    # probability are two independent routes to the same expectation
+    _, bg, _ = cdnow_fit
+    x = np.array([0.0, 1, 2, 5, 12, 25])
+    t_x = np.array([0.0, 3, 10, 20, 30, 37])
+    T = np.array([20.0, 30, 30, 38, 38, 38])
+    for t in (4.0, 39.0, 104.0):
+        np.testing.assert_allclose(
+            clv._expected_by_quadrature(bg, t, x, t_x, T), clv.expected_purchases(bg, t, x, t_x, T), rtol=1e-6
+        )
+
+
+def test_almost_no_dropout_still_gives_finite_forecasts():
+    # loyal customers: the fitted a and b run very large and the hypergeometric term fails
+    data = simulate(300, days=200, seed=1, bg={"r": 1.5, "alpha": 10.0, "a": 0.05, "b": 20.0})
+    fitted = clv.fit(data, dt.date(2024, 7, 19), "week")
+    scored = clv.score(fitted)
+    assert np.isfinite(scored[clv.SCORE_COLUMNS].to_numpy()).all()
+    # bounded by the forecast without any dropout: P(alive) × posterior rate × 52 weeks
+    bg = fitted.bgnbd
+    rate = (bg.r + scored["frequency"]) / (bg.alpha + scored["T"])
+    ceiling = scored["p_alive"] * rate * 365 / 7
+    assert (scored["expected_purchases"] <= ceiling * (1 + 1e-9)).all()
+    assert (scored["expected_purchases"] > 0.5 * ceiling).all()  # dropout per purchase is small
+
+
+def test_heavy_tailed_spend_keeps_the_population_mean_finite():
+    rng = np.random.default_rng(4)
+    data = simulate(2_000, seed=4)
+    data["amount"] = np.round(np.exp(rng.normal(2.0, 3.0, len(data))), 2) + 0.01  # σ = 3: a few huge orders
+    fitted = clv.fit(data, dt.date(2025, 6, 29), "week")
+    gg = fitted.gamma_gamma
+    assert gg.q >= clv.Q_MIN and np.isfinite(gg.mean_spend)
+    scored = clv.score(fitted)
+    assert (scored["expected_avg_spend"] > 0).all() and np.isfinite(scored["clv"]).all()

@@ -21,33 +21,52 @@ from ui.widgets import md_escape, money, number, persist_param, persisted, share
 UNIT, HORIZON, DISCOUNT, RISK, TOP = CLV
 
 
-def settings(lang: str) -> dict:
-    """The sidebar settings of the CLV page (in the URL); margin only when profit is chosen."""
-    sb = st.sidebar
-    sb.markdown(f"**{t('clv.settings', lang)}**")
+MARGIN_KEY = "clv_margin"
+
+
+def _seed() -> dict:
+    """Every CLV setting in the session, from this session's last value, the URL or the default
+    (also on the pages that show CLV columns without drawing the settings), and their values.
+    Call before the settings' widgets are drawn."""
     for p in CLV:
         persist_param(p)
-    sb.radio(t(UNIT.label, lang), list(UNIT.choices), key=UNIT.name, format_func=lambda k: t(f"clv.unit.{k}", lang))
-    sb.slider(t(HORIZON.label, lang), *HORIZON.bounds, step=30, key=HORIZON.name)
-    sb.number_input(t(DISCOUNT.label, lang), *DISCOUNT.bounds, step=0.005, format="%.3f", key=DISCOUNT.name)
-    sb.slider(t(RISK.label, lang), *RISK.bounds, step=0.05, key=RISK.name)
     persisted("clv_value", "spend", str, ["spend", "profit"])
-    sb.radio(t("lc.value", lang), ["spend", "profit"], key="clv_value", format_func=lambda k: t(f"lc.value.{k}", lang))
-    margin = 1.0
-    if st.session_state.clv_value == "profit":
-        margin = (
-            sb.number_input(t(MARGIN.label, lang), *MARGIN.bounds, MARGIN.default, step=1.0, key="clv_margin") / 100
-        )
-    share_params(CLV)
-    share(["clv_value"])
+    persisted(MARGIN_KEY, MARGIN.default, float)
+    s = st.session_state
+    s[MARGIN_KEY] = float(min(max(s[MARGIN_KEY], MARGIN.bounds[0]), MARGIN.bounds[1]))
+    return _values()
+
+
+def _values() -> dict:
     s = st.session_state
     return {
         "unit": s[UNIT.name],
         "horizon": int(s[HORIZON.name]),
         "discount": float(s[DISCOUNT.name]),
         "risk": float(s[RISK.name]),
-        "margin": float(margin),
+        "margin": s[MARGIN_KEY] / 100 if s["clv_value"] == "profit" else 1.0,
     }
+
+
+def _share() -> None:
+    share_params(CLV)
+    share(["clv_value", MARGIN_KEY] if st.session_state.clv_value == "profit" else ["clv_value"])
+
+
+def settings(lang: str) -> dict:
+    """The sidebar settings of the CLV page (in the URL); margin only when profit is chosen."""
+    sb = st.sidebar
+    sb.markdown(f"**{t('clv.settings', lang)}**")
+    _seed()
+    sb.radio(t(UNIT.label, lang), list(UNIT.choices), key=UNIT.name, format_func=lambda k: t(f"clv.unit.{k}", lang))
+    sb.slider(t(HORIZON.label, lang), *HORIZON.bounds, step=30, key=HORIZON.name)
+    sb.number_input(t(DISCOUNT.label, lang), *DISCOUNT.bounds, step=0.005, format="%.3f", key=DISCOUNT.name)
+    sb.slider(t(RISK.label, lang), *RISK.bounds, step=0.05, key=RISK.name)
+    sb.radio(t("lc.value", lang), ["spend", "profit"], key="clv_value", format_func=lambda k: t(f"lc.value.{k}", lang))
+    if st.session_state.clv_value == "profit":
+        sb.number_input(t(MARGIN.label, lang), *MARGIN.bounds, step=1.0, key=MARGIN_KEY)
+    _share()
+    return _values()
 
 
 def current(lang: str, ds, values: dict | None = None):
@@ -55,13 +74,7 @@ def current(lang: str, ds, values: dict | None = None):
     opened); None, with the reason shown, when the model cannot be fitted."""
     from crm_core import clv
 
-    s = st.session_state
-    v = values or {
-        "unit": s.get(UNIT.name, UNIT.default),
-        "horizon": int(s.get(HORIZON.name, HORIZON.default)),
-        "discount": float(s.get(DISCOUNT.name, DISCOUNT.default)),
-        "margin": float(s.get("clv_margin", MARGIN.default)) / 100 if s.get("clv_value") == "profit" else 1.0,
-    }
+    v = values or _seed()
     tx, as_of = ds.result.transactions, ds.result.report.as_of
     if tx is None:
         st.info(t("clv.needs_transactions", lang))
@@ -76,6 +89,10 @@ def current(lang: str, ds, values: dict | None = None):
     scores = per_dataset(
         ds.token, "clv_score", key, lambda: clv.score(fitted, v["horizon"], v["discount"], v["margin"])
     )
+    if not fitted.bgnbd.converged or not fitted.gamma_gamma.converged:
+        st.warning(t("clv.model.not_converged", lang))
+    if fitted.gamma_gamma.heavy_tailed:
+        st.warning(t("clv.model.heavy_tail", lang))
     return fitted, scores, v
 
 
@@ -88,6 +105,7 @@ def group_columns(lang: str, ds, customer_ids: pd.Series, codes: np.ndarray, n_g
     if not st.session_state.clv_cols:
         return None
     got = current(lang, ds)
+    _share()  # the columns depend on the CLV settings: a link carries them
     if got is None:
         return None
     scores = got[1].set_index("customer_id")
@@ -279,7 +297,10 @@ def check_view(lang: str, ctx: View) -> None:
         key="clv_check_chart",
     )
     widgets.table(table, lang)
-    err = 100 * (check["predicted"] - check["actual"]) / check["actual"] if check["actual"] else float("nan")
+    if not check["actual"] or not np.isfinite(check["predicted"]):
+        st.info(t("clv.check.nothing", lang))
+        return
+    err = 100 * (check["predicted"] - check["actual"]) / check["actual"]
     st.markdown(
         t(
             "clv.check.totals",
@@ -309,8 +330,8 @@ def model_view(lang: str, ctx: View) -> None:
             unit=t(f"clv.unit.{ctx.bg.unit}", lang),
         )
     )
-    st.metric(t("clv.model.corr", lang), f"{ctx.gg.correlation:.2f}")
-    st.caption(t("clv.model.corr.note" if abs(ctx.gg.correlation) < 0.3 else "clv.model.corr.warn", lang))
-    if not (ctx.bg.converged and ctx.gg.converged):
-        st.warning(t("clv.model.not_converged", lang))
+    corr = ctx.gg.correlation
+    if np.isfinite(corr):
+        st.metric(t("clv.model.corr", lang), f"{corr:.2f}")
+        st.caption(t("clv.model.corr.note" if abs(corr) < 0.3 else "clv.model.corr.warn", lang))
     st.markdown(t("clv.model.explain", lang))

@@ -9,7 +9,7 @@ import streamlit as st
 from crm_core.i18n import t
 from crm_core.params import STAGE_FIELDS, STAGES
 from ui.state import per_dataset
-from ui.widgets import money, number, persist_param, share_params, table
+from ui.widgets import md_escape, money, number, persist_param, share_params, table
 
 
 def potential(lang: str, ds, method: str, extras: list[str]):
@@ -59,10 +59,11 @@ def _holdout_comparison(lang: str, ds, h: dict) -> None:
     from crm_core.potential import clv_holdout
 
     try:
-        c = per_dataset(ds.token, "clv_holdout", (h["holdout_cutoff"],), lambda: clv_holdout(ds.result.transactions, h))
+        key = (h["holdout_cutoff"], h["window_days"])
+        c = per_dataset(ds.token, "clv_holdout", key, lambda: clv_holdout(ds.result.transactions, h))
     except CrmError as exc:  # too little history for the CLV model before the cut-off
         c = {"clv_mae": float("nan"), "clv_rmse": float("nan"), "clv_total": float("nan")}
-        st.caption(exc.message(lang))
+        st.caption(exc.message(lang, escape=md_escape))
     rows = [("model", h["model_mae"], h["model_rmse"], h["model_total"])]
     rows += [
         ("clv", c["clv_mae"], c["clv_rmse"], c["clv_total"]),
