@@ -499,8 +499,9 @@ def at_risk(
     """Valuable customers the model thinks are slipping away.
 
     Valuable = in the top ``top_pct`` % by historical value (``history``: customer id → net
-    spend so far) or by predicted CLV (``by="clv"``); slipping = P(alive) below ``risk``.
-    ``before`` is P(alive) on an earlier date (:func:`p_alive_at`), shown with the change.
+    spend so far) or by predicted CLV (``by="clv"``); slipping = P(alive) below ``risk`` and
+    lower than on an earlier date (``before``, from :func:`p_alive_at`: customers who had not
+    bought by then have no earlier value and are not counted as falling).
 
     Returns
     -------
@@ -513,6 +514,6 @@ def at_risk(
     frame["p_alive_change"] = frame["p_alive"] - frame["p_alive_before"]
     value = frame["history_value" if by == "history" else "clv"]
     cut = np.nanpercentile(value, 100 - top_pct) if len(frame) else np.inf
-    flagged = frame[(value >= cut) & (frame["p_alive"] < risk)]
+    flagged = frame[(value >= cut) & (frame["p_alive"] < risk) & (frame["p_alive_change"] < 0)]
     key = "history_value" if by == "history" else "clv"
     return flagged.sort_values(key, ascending=False, kind="stable").reset_index(drop=True)

@@ -1,5 +1,7 @@
 """AppTest: the lifetime-value page, each view in both languages, and CLV beside the segment tables."""
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,12 +43,14 @@ def test_headline_figures_match_the_model(demo_scores):
 
 
 def test_at_risk_list_follows_its_rule(demo_scores):
-    result, _, scores = demo_scores
+    result, fitted, scores = demo_scores
     at = open_app("pages/clv.py", lang="en", clv_view="risk", clv_top="30", clv_risk="0.6")
     shown = at.dataframe[0].value
     history = result.customers.set_index("customer_id")["monetary"].reindex(scores["customer_id"]).to_numpy()
     cut = np.percentile(history, 70)
-    expected = scores[(history >= cut) & (scores["p_alive"].to_numpy() < 0.6)]
+    before = clv.p_alive_at(fitted, result.transactions, result.report.as_of - dt.timedelta(days=90))
+    falling = scores["p_alive"].to_numpy() < before.reindex(scores["customer_id"]).to_numpy()  # NaN: not falling
+    expected = scores[(history >= cut) & (scores["p_alive"].to_numpy() < 0.6) & falling]
     assert metrics(at)["Valuable customers at risk"] == f"{len(expected):,}"
     expected = expected.assign(h=history[expected.index]).sort_values("h", ascending=False, kind="stable")
     assert set(shown["customer_id"]) == set(expected["customer_id"].head(500))

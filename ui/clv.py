@@ -61,7 +61,7 @@ def settings(lang: str) -> dict:
     sb.radio(t(UNIT.label, lang), list(UNIT.choices), key=UNIT.name, format_func=lambda k: t(f"clv.unit.{k}", lang))
     sb.slider(t(HORIZON.label, lang), *HORIZON.bounds, step=30, key=HORIZON.name)
     sb.number_input(t(DISCOUNT.label, lang), *DISCOUNT.bounds, step=0.005, format="%.3f", key=DISCOUNT.name)
-    sb.slider(t(RISK.label, lang), *RISK.bounds, step=0.05, key=RISK.name)
+    sb.slider(t(RISK.label, lang), *RISK.bounds, step=0.05, key=RISK.name, help=t("clv.risk.help", lang))
     sb.radio(t("lc.value", lang), ["spend", "profit"], key="clv_value", format_func=lambda k: t(f"lc.value.{k}", lang))
     if st.session_state.clv_value == "profit":
         sb.number_input(t(MARGIN.label, lang), *MARGIN.bounds, step=1.0, key=MARGIN_KEY)
