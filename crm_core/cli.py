@@ -113,15 +113,11 @@ def _load(args: argparse.Namespace) -> LoadResult:
 
 
 def _rfm(result: LoadResult, args: argparse.Namespace):
-    from crm_core.rfm import RfmParams, rfm
+    from crm_core.rfm import rfm
     from crm_core.segments import BUILTIN, builtin, load_scheme
 
     scheme = builtin(args.scheme) if args.scheme in BUILTIN else load_scheme(_read(args.scheme))
-    values = vars(args).copy()
-    if args.method is not None:  # the older shorthand
-        values["split_method"] = "score_mean" if args.method == "quantile" else args.method
-    params = RfmParams(**declared.rfm_fields(values)).validate()
-    out = rfm(result.customers, params, scheme)
+    out = rfm(result.customers, _rfm_params(args), scheme)
     return out[["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]]
 
 
@@ -215,6 +211,57 @@ def _clv(result: LoadResult, args: argparse.Namespace):
         file=sys.stderr,
     )
     return out[[*clv.CLI_COLUMNS, "monetary_value", "at_risk"]]
+
+
+def _scheme(args: argparse.Namespace):
+    """cn8, en10, value_matrix or a rules FILE.json."""
+    from crm_core.overtime import VALUE_MATRIX
+    from crm_core.segments import BUILTIN, builtin, load_scheme
+
+    if args.scheme == VALUE_MATRIX:
+        return VALUE_MATRIX
+    return builtin(args.scheme) if args.scheme in BUILTIN else load_scheme(_read(args.scheme))
+
+
+def _rfm_params(args: argparse.Namespace):
+    from crm_core.rfm import RfmParams
+
+    values = vars(args).copy()
+    if args.method is not None:  # the older shorthand
+        values["split_method"] = "score_mean" if args.method == "quantile" else args.method
+    return RfmParams(**declared.rfm_fields(values)).validate()
+
+
+def _migration(result: LoadResult, args: argparse.Namespace):
+    from crm_core.overtime import migration
+
+    if result.transactions is None:
+        raise CrmError("error.needs_transactions")
+    mig = migration(
+        result.transactions, args.date_from, args.date_to, _scheme(args), _rfm_params(args), args.hold_splits
+    )
+    print(
+        f"splits at {args.date_from}: {mig.splits_from}; at {args.date_to}: {mig.splits_to}"
+        + (" (held)" if mig.held else ""),
+        file=sys.stderr,
+    )
+    return mig.customers
+
+
+def _status(result: LoadResult, args: argparse.Namespace):
+    from crm_core.overtime import status_by_period
+
+    if result.transactions is None:
+        raise CrmError("error.needs_transactions")
+    return status_by_period(result.transactions, args.period, result.report.as_of)
+
+
+def _cohorts(result: LoadResult, args: argparse.Namespace):
+    from crm_core.overtime import cohorts
+
+    if result.transactions is None:
+        raise CrmError("error.needs_transactions")
+    return cohorts(result.transactions, args.period, result.report.as_of)
 
 
 def _finite(value: object) -> object:
@@ -367,6 +414,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_clv.add_argument("--params-out", type=Path, help="write the fitted parameters as JSON here")
     p_clv.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
+    p_mig = sub.add_parser("migration", help="segment at date A and at date B per customer")
+    _input_options(p_mig)
+    p_mig.add_argument("--from", dest="date_from", type=dt.date.fromisoformat, required=True, help="date A")
+    p_mig.add_argument("--to", dest="date_to", type=dt.date.fromisoformat, required=True, help="date B")
+    p_mig.add_argument("--scheme", default="cn8", help="cn8, en10, value_matrix or a rules FILE.json")
+    add_cli_options(p_mig, tuple(p for p in declared.RFM if p.name != "scheme"))
+    p_mig.add_argument(
+        "--method",
+        choices=["quantile", "mean", "median"],
+        help="shorthand: mean/median set --split-method; quantile = --split-method score_mean",
+    )
+    p_mig.add_argument("--hold-splits", action="store_true", help="cut date B at date A's splits")
+    p_mig.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
+    for name, text in (
+        ("status", "new / retained / reactivated / lapsed customers per period"),
+        ("cohorts", "customers by first-purchase period × periods since"),
+    ):
+        p_per = sub.add_parser(name, help=text)
+        _input_options(p_per)
+        p_per.add_argument("--period", choices=["month", "quarter", "year"], default="month")
+        p_per.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
     p_ka = sub.add_parser("key-accounts", help="key-account selection matrix: quadrant per account")
     p_ka.add_argument("accounts", type=Path, help="CSV with account_id, attractiveness, strength (0–10)")
     add_cli_options(p_ka, declared.KEY_ACCOUNTS)
@@ -398,12 +466,21 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "validate":
         print(json.dumps(report_dict(result, args.lang), ensure_ascii=False, indent=2, default=_plain))
         return 0
-    steps = {"rfm": _rfm, "value-matrix": _value_matrix, "lifecycle": _lifecycle, "clv": _clv}
+    steps = {
+        "rfm": _rfm,
+        "value-matrix": _value_matrix,
+        "lifecycle": _lifecycle,
+        "clv": _clv,
+        "migration": _migration,
+        "status": _status,
+        "cohorts": _cohorts,
+    }
     customers = steps[args.command](result, args) if args.command in steps else result.customers
     _write(customers, args.out)
     r = result.report
+    what = "rows" if args.command in ("status", "cohorts") else "customers"
     print(
-        f"{len(customers)} customers written to {args.out} "
+        f"{len(customers)} {what} written to {args.out} "
         f"({r.rows_read} rows read, {r.rows_kept} kept, {r.rows_rejected} rejected)",
         file=sys.stderr,
     )

@@ -74,6 +74,7 @@ SCHEME = {
                     },
                     "label": _LABEL,
                     "action": _ACTION,
+                    "rank": {"type": "integer", "minimum": 1, "maximum": L.MAX_RULES},
                 },
                 "additionalProperties": False,
             },

@@ -34,6 +34,7 @@ class Rule:
     when: tuple[tuple[str, object], ...]
     label: tuple[tuple[str, str], ...]
     action: tuple[tuple[str, str], ...]
+    rank: int | None = None  # 1 = most valuable (over-time moves up/down); None: the rule's position
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,12 @@ class Scheme:
     def keys(self) -> list[str]:
         """Segment keys in rule order, ``unassigned`` last."""
         return [r.key for r in self.rules] + [UNASSIGNED]
+
+    @property
+    def ranked_keys(self) -> list[str]:
+        """Segment keys from most to least valuable (declared ranks, else rule order), ``unassigned`` last."""
+        order = sorted(range(len(self.rules)), key=lambda i: (self.rules[i].rank or i + 1, i))
+        return [self.rules[i].key for i in order] + [UNASSIGNED]
 
     @property
     def uses_scores(self) -> bool:
@@ -73,7 +80,10 @@ class Scheme:
             out["bins"] = self.bins
         for r in self.rules:
             when = {k: list(v) if isinstance(v, tuple) else v for k, v in r.when}
-            out["rules"].append({"key": r.key, "when": when, "label": dict(r.label), "action": dict(r.action)})
+            rule = {"key": r.key, "when": when, "label": dict(r.label), "action": dict(r.action)}
+            if r.rank is not None:
+                rule["rank"] = r.rank
+            out["rules"].append(rule)
         return out
 
     def to_json(self) -> str:
@@ -122,7 +132,10 @@ def parse_scheme(data: object) -> Scheme:
                 conds.append((dim, (lo, hi)))
             else:
                 raise CrmError("error.rule_condition", rule=key, dim=str(dim), cond=str(cond)[:50])
-        rules.append(Rule(key, tuple(conds), _texts(raw.get("label"), key), _texts(raw.get("action"), "")))
+        rank = raw.get("rank")
+        if rank is not None and (not isinstance(rank, int) or isinstance(rank, bool) or rank < 1):
+            raise CrmError("error.rule_rank", rule=key)
+        rules.append(Rule(key, tuple(conds), _texts(raw.get("label"), key), _texts(raw.get("action"), ""), rank))
     scheme = Scheme(str(data.get("key") or "custom"), _texts(data.get("name"), "custom"), tuple(rules), bins)
     compile_scheme(scheme)  # proves there is no overlap
     return scheme

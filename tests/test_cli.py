@@ -284,3 +284,46 @@ def test_clv_command_refuses_what_it_cannot_model(tmp_path):
     res = run("lifecycle", src, "--potential", "clv", "--out", tmp_path / "lc.csv")
     assert res.returncode == 0, res.stderr
     assert pd.read_csv(tmp_path / "lc.csv")["potential"].gt(0).all()
+
+
+def test_over_time_commands(tmp_path):
+    from crm_core import overtime
+    from crm_core.segments import builtin
+
+    src = ROOT / "data/demo_transactions.csv"
+    out = tmp_path / "m.csv"
+    res = run("migration", src, "--from", "2024-06-30", "--to", "2024-12-31", "--hold-splits", "--out", out)
+    assert res.returncode == 0, res.stderr
+    got = pd.read_csv(out, dtype={"customer_id": str, "segment_from": str}, keep_default_na=False)
+    assert list(got.columns[:3]) == ["customer_id", "segment_from", "segment_to"]
+    assert {"recency_from", "frequency_from", "monetary_from", "recency_to", "frequency_to", "monetary_to"} <= set(
+        got.columns
+    )
+    import datetime as dt
+
+    from crm_core.ingest import LoadOptions, load
+
+    t = load(src.read_bytes(), src.name, LoadOptions()).transactions
+    mig = overtime.migration(t, dt.date(2024, 6, 30), dt.date(2024, 12, 31), builtin("cn8"), hold_splits=True)
+    assert list(got["segment_to"]) == list(mig.customers["segment_to"])
+    assert (got["segment_from"] == "").sum() == (mig.customers["segment_from"] == "").sum() > 0
+    assert "(held)" in res.stderr
+    status = tmp_path / "s.csv"
+    assert run("status", src, "--period", "quarter", "--out", status).returncode == 0
+    s = pd.read_csv(status)
+    assert list(s.columns[:5]) == ["period", "new", "retained", "reactivated", "lapsed"]
+    assert list(s["period"]) == [f"{y}-Q{q}" for y in (2023, 2024) for q in (1, 2, 3, 4)]
+    assert s["new"].sum() == 4000  # every customer is new exactly once
+    cohorts = tmp_path / "c.csv"
+    assert run("cohorts", src, "--period", "year", "--out", cohorts).returncode == 0
+    c = pd.read_csv(cohorts, dtype={"cohort": str})
+    assert list(c.columns[:5]) == ["cohort", "period_index", "customers", "retention", "revenue"] or {
+        "cohort",
+        "period_index",
+        "customers",
+        "retention",
+        "revenue",
+    } <= set(c.columns)
+    assert c.loc[c["period_index"] == 0, "customers"].sum() == 4000
+    bad = run("migration", src, "--from", "2024-12-31", "--to", "2024-06-30", "--out", out)
+    assert bad.returncode == 2 and "before" in bad.stderr

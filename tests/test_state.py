@@ -119,6 +119,9 @@ def test_memory_levels_off_across_sessions_uploading_distinct_files():
     from conftest import open_app, uploaded
 
     def rss_mb() -> float:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # freed memory back to the system: less allocator noise
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
@@ -141,4 +144,7 @@ def test_memory_levels_off_across_sessions_uploading_distinct_files():
             del at
             gc.collect()
         rss.append(rss_mb())
-    assert rss[-1] - rss[2] < 40, rss  # the cache (8 entries) is full after the third round
+    # the cache (8 entries) is full after the third round; a leak of the old kind kept ~15 MB
+    # per upload (~45 MB a round). Measured against the higher of rounds 2 and 3 (RSS moves by
+    # ±30 MB from round to round on this machine).
+    assert rss[-1] - max(rss[1], rss[2]) < 40, rss

@@ -1,0 +1,332 @@
+"""Customers over time: status per period, cohorts, and segment migration between two dates.
+
+Periods are calendar months, quarters or years, labelled ``2024-03``, ``2024-Q1`` and ``2024``.
+A customer is *active* in a period when they have a purchase row (amount > 0) in it; returns
+alone do not make a customer active (their amounts still count in the period's revenue, in
+``revenue_other``, so revenue adds up). For each period, every customer active in it or in the
+period before is in exactly one status:
+
+* **new**: active, and this is their first active period ever;
+* **retained**: active in this period and in the one before;
+* **reactivated**: active in this period, not in the one before, but in an earlier one;
+* **lapsed**: active in the period before, not in this one.
+
+The aggregation runs as SQL on DuckDB (window functions over each customer's active periods).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crm_core.errors import CrmError
+
+PERIODS = ("month", "quarter", "year")
+STATUSES = ("new", "retained", "reactivated", "lapsed")
+STATUS_COLUMNS = [
+    "period", *STATUSES, "active", "net_growth", "revenue_new", "revenue_retained", "revenue_reactivated",
+    "revenue_other", "revenue", "revenue_lapsed_before", "complete",
+]  # fmt: skip
+_INDEX = {
+    "month": "year(order_date) * 12 + month(order_date) - 1",
+    "quarter": "year(order_date) * 4 + quarter(order_date) - 1",
+    "year": "year(order_date)",
+}
+_ACTIVITY = """
+CREATE TEMP TABLE act AS
+SELECT customer_id, {index} AS period, SUM(amount) AS revenue, bool_or(amount > 0) AS bought
+FROM transactions
+WHERE CAST(order_date AS DATE) <= ?
+GROUP BY customer_id, period
+"""
+_STATUS = """
+WITH a AS (
+    SELECT period, revenue,
+           LAG(period) OVER (PARTITION BY customer_id ORDER BY period) AS prev,
+           LEAD(period) OVER (PARTITION BY customer_id ORDER BY period) AS next
+    FROM act WHERE bought
+), s AS (
+    SELECT period,
+           COUNT(*) FILTER (WHERE prev IS NULL) AS new,
+           COUNT(*) FILTER (WHERE prev = period - 1) AS retained,
+           COUNT(*) FILTER (WHERE prev < period - 1) AS reactivated,
+           COALESCE(SUM(revenue) FILTER (WHERE prev IS NULL), 0) AS revenue_new,
+           COALESCE(SUM(revenue) FILTER (WHERE prev = period - 1), 0) AS revenue_retained,
+           COALESCE(SUM(revenue) FILTER (WHERE prev < period - 1), 0) AS revenue_reactivated
+    FROM a GROUP BY period
+), l AS (
+    SELECT period + 1 AS period, COUNT(*) AS lapsed, SUM(revenue) AS revenue_lapsed_before
+    FROM a WHERE next IS NULL OR next > period + 1 GROUP BY period
+), o AS (
+    SELECT period, SUM(revenue) AS revenue_other FROM act WHERE NOT bought GROUP BY period
+)
+SELECT * FROM s FULL JOIN l USING (period) FULL JOIN o USING (period)
+"""
+_COHORTS = """
+WITH b AS (
+    SELECT period, revenue, bought,
+           MIN(period) FILTER (WHERE bought) OVER (PARTITION BY customer_id) AS cohort
+    FROM act
+)
+SELECT cohort, period - cohort AS period_index, COUNT(*) FILTER (WHERE bought) AS customers,
+       SUM(revenue) AS revenue
+FROM b WHERE cohort IS NOT NULL AND period >= cohort
+GROUP BY cohort, period_index
+"""
+
+
+def label(index: int, period: str) -> str:
+    """``2024-03`` (month), ``2024-Q1`` (quarter), ``2024`` (year) from a period index."""
+    if period == "month":
+        return f"{index // 12}-{index % 12 + 1:02d}"
+    if period == "quarter":
+        return f"{index // 4}-Q{index % 4 + 1}"
+    return str(index)
+
+
+def period_end(index: int, period: str) -> dt.date:
+    """The last day of a period."""
+    if period == "month":
+        y, m = divmod(index + 1, 12)
+        return dt.date(y, m + 1, 1) - dt.timedelta(days=1)
+    if period == "quarter":
+        y, q = divmod(index + 1, 4)
+        return dt.date(y, 3 * q + 1, 1) - dt.timedelta(days=1)
+    return dt.date(index, 12, 31)
+
+
+def period_index(day: dt.date, period: str) -> int:
+    if period == "month":
+        return day.year * 12 + day.month - 1
+    if period == "quarter":
+        return day.year * 4 + (day.month - 1) // 3
+    return day.year
+
+
+def _check(period: str) -> None:
+    if period not in PERIODS:
+        raise CrmError("error.param", name="period", value=period)
+
+
+def _run(transactions: pd.DataFrame, period: str, as_of: dt.date | None, sql: str) -> pd.DataFrame:
+    """The activity table (customer × period) on a cursor of its own, then ``sql`` over it."""
+    from crm_core.summarize import duckdb_backend
+
+    _check(period)
+    frame = transactions[["customer_id", "order_date", "amount"]].assign(
+        customer_id=transactions["customer_id"].astype("string"),
+        order_date=pd.to_datetime(transactions["order_date"]),
+        amount=transactions["amount"].astype("float64"),
+    )
+    if as_of is None:
+        as_of = pd.Timestamp(frame["order_date"].max()).date() if len(frame) else dt.date.today()
+    cursor = duckdb_backend().con.cursor()
+    try:
+        cursor.register("transactions", frame)
+        cursor.execute(_ACTIVITY.format(index=_INDEX[period]), [as_of])
+        return cursor.execute(sql).df()
+    finally:
+        cursor.close()
+
+
+def status_by_period(transactions: pd.DataFrame, period: str = "month", as_of: dt.date | None = None) -> pd.DataFrame:
+    """New / retained / reactivated / lapsed customers per period, with their revenue.
+
+    Returns
+    -------
+    DataFrame, one row per period from the first with a purchase to the last (periods with no
+    purchase included): ``period`` (label), ``new, retained, reactivated, lapsed, active``
+    (= new + retained + reactivated), ``net_growth`` (active − active the period before =
+    new + reactivated − lapsed), ``revenue_new, revenue_retained, revenue_reactivated,
+    revenue_other`` (returns by customers with no purchase in the period), ``revenue``
+    (their sum: the period's net revenue), ``revenue_lapsed_before`` (what the lapsed
+    customers spent in the period before) and ``complete`` (False for a period that ends
+    after ``as_of``). Rows dated after ``as_of`` are left out.
+    """
+    raw = _run(transactions, period, as_of, _STATUS)
+    cols = ["new", "retained", "reactivated", "lapsed"]
+    money = ["revenue_new", "revenue_retained", "revenue_reactivated", "revenue_other", "revenue_lapsed_before"]
+    first_active = raw.loc[raw["new"].fillna(0) > 0, "period"]
+    if first_active.empty:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
+    last_active = raw.loc[raw[["new", "retained", "reactivated"]].fillna(0).sum(axis=1) > 0, "period"].max()
+    index = np.arange(int(first_active.min()), int(last_active) + 1)
+    out = raw.set_index("period").reindex(index).fillna(0)
+    for c in cols:
+        out[c] = out[c].astype("int64")
+    out["active"] = out["new"] + out["retained"] + out["reactivated"]
+    out["net_growth"] = out["new"] + out["reactivated"] - out["lapsed"]
+    out["revenue"] = out[["revenue_new", "revenue_retained", "revenue_reactivated", "revenue_other"]].sum(axis=1)
+    out[[*money, "revenue"]] = out[[*money, "revenue"]].round(2)  # money in cents, not float noise
+    end = as_of or pd.Timestamp(transactions["order_date"].max()).date()
+    out["complete"] = [period_end(int(i), period) <= end for i in index]
+    out.insert(0, "period", [label(int(i), period) for i in index])
+    return out[STATUS_COLUMNS].reset_index(drop=True)
+
+
+def cohorts(transactions: pd.DataFrame, period: str = "month", as_of: dt.date | None = None) -> pd.DataFrame:
+    """Customers grouped by the period of their first purchase, followed period by period.
+
+    Returns
+    -------
+    DataFrame, one row per cohort and offset up to the last period of the data: ``cohort``
+    (label), ``period_index`` (0 = the cohort's own period), ``customers`` (members with a
+    purchase in that period), ``retention`` (customers / size), ``revenue`` (the members' net
+    revenue in that period), ``size`` (customers in the cohort) and
+    ``cumulative_revenue_per_customer``.
+    """
+    raw = _run(transactions, period, as_of, _COHORTS)
+    cols = ["cohort", "period_index", "customers", "retention", "revenue", "size", "cumulative_revenue_per_customer"]
+    if raw.empty:
+        return pd.DataFrame(columns=cols)
+    raw["cohort"] = raw["cohort"].astype("int64")
+    raw["period_index"] = raw["period_index"].astype("int64")
+    last = int((raw["cohort"] + raw["period_index"]).max())
+    grid = pd.DataFrame(
+        [(c, k) for c in sorted(raw["cohort"].unique()) for k in range(last - c + 1)],
+        columns=["cohort", "period_index"],
+    )
+    out = grid.merge(raw, on=["cohort", "period_index"], how="left").fillna({"customers": 0, "revenue": 0.0})
+    out["customers"] = out["customers"].astype("int64")
+    size = out.loc[out["period_index"] == 0].set_index("cohort")["customers"]
+    out["size"] = out["cohort"].map(size).astype("int64")
+    out["retention"] = out["customers"] / out["size"]
+    out["cumulative_revenue_per_customer"] = out.groupby("cohort")["revenue"].cumsum() / out["size"]
+    out["revenue"] = out["revenue"].round(2)
+    out["cohort"] = [label(int(c), period) for c in out["cohort"]]
+    return out[cols]
+
+
+# --- Migration between two dates ----------------------------------------------------------------
+
+VALUE_MATRIX = "value_matrix"
+
+
+@dataclass
+class Migration:
+    """Who moved where between two dates, and the splits used at each."""
+
+    customers: pd.DataFrame  # one row per customer who bought by date B
+    keys: list[str]  # segment keys, most valuable first (unassigned last)
+    splits_from: dict
+    splits_to: dict
+    held: bool  # B used A's splits
+
+
+def segments_at(transactions: pd.DataFrame, as_of: dt.date, scheme, params=None, split: dict | None = None):
+    """Each customer's segment as of a date (rows up to it), and the splits used.
+
+    ``scheme``: a :class:`~crm_core.segments.Scheme` (RFM rules with ``params``) or
+    ``"value_matrix"`` (types at the mean lines; ``split`` = {"f": …, "s": …} holds them).
+    Returns (frame with ``customer_id, segment, recency_days, frequency, monetary``, splits).
+    """
+    from crm_core.summarize import summarize
+
+    tx = transactions[pd.to_datetime(transactions["order_date"]).dt.normalize() <= pd.Timestamp(as_of)]
+    if not (tx["amount"] > 0).any():
+        empty = pd.DataFrame(columns=["customer_id", "segment", "recency_days", "frequency", "monetary"])
+        return empty, {}
+    customers = summarize(tx, as_of)
+    if scheme == VALUE_MATRIX:
+        from crm_core.value_matrix import TYPES, Split, lines, type_codes
+
+        f_line, s_line = (split["f"], split["s"]) if split else lines(customers, Split(), Split())
+        codes = type_codes(
+            customers["frequency"].to_numpy(float), customers["avg_spend"].to_numpy(float), f_line, s_line
+        )
+        seg = np.asarray(TYPES, dtype=object)[codes]
+        used = {"f": float(f_line), "s": float(s_line)}
+    else:
+        from crm_core.rfm import RfmParams, flags, prepare, splits
+        from crm_core.segments import assign, compile_scheme
+
+        p = params or RfmParams()
+        prep = prepare(customers, p)
+        used = split or splits(prep, p)
+        f = flags(prep, used, on_scores=p.split_method == "score_mean")
+        codes = assign(compile_scheme(scheme), f, prep.scores)
+        codes = np.where(codes < 0, len(scheme.rules), codes)
+        seg = np.asarray(scheme.keys, dtype=object)[codes]
+    out = customers[["customer_id", "recency_days", "frequency", "monetary"]].copy()
+    out.insert(1, "segment", seg)
+    return out, used
+
+
+def value_order(scheme) -> list[str]:
+    """Segment keys from most to least valuable: a scheme's declared ranks (rule order where
+    none is declared), ``unassigned`` last; value-matrix types premium first."""
+    if scheme == VALUE_MATRIX:
+        from crm_core.value_matrix import TYPES
+
+        return list(TYPES)
+    return scheme.ranked_keys
+
+
+def migration(
+    transactions: pd.DataFrame, date_from: dt.date, date_to: dt.date, scheme, params=None, hold_splits: bool = False
+) -> Migration:
+    """Segments at ``date_from`` (A) and ``date_to`` (B) for every customer who bought by B.
+
+    Splits are recomputed at each date unless ``hold_splits``: then B is cut at A's splits, so
+    a move means the customer changed, not the yardstick.
+
+    Returns a :class:`Migration` whose ``customers`` has ``customer_id, segment_from``
+    (empty for a customer with no purchase by A), ``segment_to``, ``recency_from,
+    frequency_from, monetary_from, recency_to, frequency_to, monetary_to``, ``revenue_between``
+    (net spend in (A, B]) and ``move`` (up, down, same, new: by the scheme's value order).
+    """
+    if date_from >= date_to:
+        raise CrmError("error.migration_dates", a=date_from.isoformat(), b=date_to.isoformat())
+    a, split_a = segments_at(transactions, date_from, scheme, params)
+    b, split_b = segments_at(transactions, date_to, scheme, params, split_a if hold_splits and split_a else None)
+    out = b.rename(
+        columns={
+            "segment": "segment_to",
+            "recency_days": "recency_to",
+            "frequency": "frequency_to",
+            "monetary": "monetary_to",
+        }
+    ).merge(
+        a.rename(
+            columns={
+                "segment": "segment_from",
+                "recency_days": "recency_from",
+                "frequency": "frequency_from",
+                "monetary": "monetary_from",
+            }
+        ),
+        on="customer_id",
+        how="left",
+    )
+    out["segment_from"] = out["segment_from"].fillna("")
+    out["revenue_between"] = out["monetary_to"] - out["monetary_from"].fillna(0.0)
+    order = {k: i for i, k in enumerate(value_order(scheme))}
+    rank_from = out["segment_from"].map(order)
+    rank_to = out["segment_to"].map(order)
+    out["move"] = np.select(
+        [out["segment_from"] == "", rank_to < rank_from, rank_to > rank_from],
+        ["new", "up", "down"],
+        default="same",
+    )
+    cols = [
+        "customer_id", "segment_from", "segment_to", "recency_from", "frequency_from", "monetary_from",
+        "recency_to", "frequency_to", "monetary_to", "revenue_between", "move",
+    ]  # fmt: skip
+    return Migration(out[cols], value_order(scheme), split_a, split_b, bool(hold_splits and split_a))
+
+
+def migration_matrix(mig: Migration) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Customers and revenue between the dates, from segment at A (rows, ``new`` last) to
+    segment at B (columns). The customers add up to everyone who bought by B."""
+    rows = [*mig.keys, "new"]
+    frame = mig.customers.assign(src=mig.customers["segment_from"].replace("", "new"))
+    n = pd.crosstab(frame["src"], frame["segment_to"]).reindex(index=rows, columns=mig.keys, fill_value=0)
+    rev = (
+        frame.pivot_table(index="src", columns="segment_to", values="revenue_between", aggfunc="sum", observed=False)
+        .reindex(index=rows, columns=mig.keys)
+        .fillna(0.0)
+    )
+    return n, rev

@@ -1,0 +1,194 @@
+"""Customers over time: statuses, cohorts and migration against figures worked out by hand and
+an independent per-customer loop written here."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_core import overtime
+from crm_core.errors import CrmError
+from crm_core.rfm import rfm
+from crm_core.segments import builtin, load_scheme
+from crm_core.summarize import summarize
+
+
+def tx(rows):
+    frame = pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"])
+    frame["order_date"] = pd.to_datetime(frame["order_date"], format="mixed")
+    return frame
+
+
+ROWS = [
+    ("a", "2024-01-05", 10.0),
+    ("a", "2024-02-10", 20.0),
+    ("a", "2024-04-02", 30.0),  # lapsed in March, back in April: reactivated
+    ("b", "2024-02-03", 50.0),
+    ("b", "2024-02-20", -5.0),  # a return in the same month
+    ("b", "2024-03-11", -15.0),  # a return only: not active in March
+    ("c", "2024-04-30 18:00", 40.0),  # on the analysis date itself: counts
+    ("e", "2024-01-20", 7.0),
+    ("d", "2024-05-03", 99.0),  # after the analysis date: left out
+]
+AS_OF = dt.date(2024, 4, 30)
+
+
+def test_status_per_month_worked_out_by_hand():
+    got = overtime.status_by_period(tx(ROWS), "month", AS_OF).set_index("period")
+    assert list(got.index) == ["2024-01", "2024-02", "2024-03", "2024-04"]  # March: no purchase at all
+    by_hand = {  # new, retained, reactivated, lapsed
+        "2024-01": (2, 0, 0, 0),  # a, e
+        "2024-02": (1, 1, 0, 1),  # b new, a retained, e lapsed
+        "2024-03": (0, 0, 0, 2),  # a and b lapsed (b only returned something)
+        "2024-04": (1, 0, 1, 0),  # c new, a reactivated
+    }
+    for period, counts in by_hand.items():
+        assert tuple(got.loc[period, list(overtime.STATUSES)]) == counts, period
+    assert got.loc["2024-03", "revenue_other"] == -15.0
+    assert got.loc["2024-02", "revenue_new"] == 45.0  # b's purchase net of its same-month return
+    assert got.loc["2024-04", "revenue_reactivated"] == 30.0 and got.loc["2024-04", "revenue_new"] == 40.0
+    assert got.loc["2024-03", "revenue_lapsed_before"] == 20.0 + 45.0
+    assert list(got["net_growth"]) == [2, 0, -2, 2]
+    assert got["revenue"].sum() == pytest.approx(sum(a for c, d, a in ROWS if d < "2024-05"))
+    assert got["complete"].all()
+
+
+def test_quarter_and_year_labels_and_an_incomplete_period():
+    got = overtime.status_by_period(tx(ROWS), "quarter", dt.date(2024, 4, 30))
+    assert list(got["period"]) == ["2024-Q1", "2024-Q2"]
+    assert list(got["complete"]) == [True, False]  # Q2 ends on 30 June
+    assert list(overtime.status_by_period(tx(ROWS), "year", AS_OF)["period"]) == ["2024"]
+
+
+def test_cohorts_worked_out_by_hand():
+    got = overtime.cohorts(tx(ROWS), "month", AS_OF).set_index(["cohort", "period_index"])
+    assert got.loc[("2024-01", 0), "size"] == 2
+    assert [got.loc[("2024-01", k), "customers"] for k in range(4)] == [2, 1, 0, 1]
+    assert [got.loc[("2024-02", k), "customers"] for k in range(3)] == [1, 0, 0]
+    assert got.loc[("2024-02", 1), "revenue"] == -15.0  # the cohort's return in March
+    assert got.loc[("2024-04", 0), "customers"] == 1 and ("2024-04", 1) not in got.index
+    assert got.loc[("2024-01", 3), "retention"] == 0.5
+    assert got.loc[("2024-01", 3), "cumulative_revenue_per_customer"] == pytest.approx((10 + 7 + 20 + 30) / 2)
+
+
+def independent_status(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The statuses by a plain loop over customers and months (the definition, not SQL)."""
+    frame = frame[frame["order_date"].dt.normalize() <= pd.Timestamp(as_of)]
+    month = frame["order_date"].dt.year * 12 + frame["order_date"].dt.month - 1
+    active = {c: set(month[(frame["customer_id"] == c) & (frame["amount"] > 0)]) for c in frame["customer_id"].unique()}
+    periods = sorted(set().union(*active.values())) if active else []
+    if not periods:
+        return pd.DataFrame(columns=["new", "retained", "reactivated", "lapsed"])
+    rows = {}
+    for p in range(periods[0], periods[-1] + 1):
+        counts = dict.fromkeys(overtime.STATUSES, 0)
+        for months in active.values():
+            if p in months:
+                if min(months) == p:
+                    counts["new"] += 1
+                elif p - 1 in months:
+                    counts["retained"] += 1
+                else:
+                    counts["reactivated"] += 1
+            elif p - 1 in months:
+                counts["lapsed"] += 1
+        rows[overtime.label(p, "month")] = counts
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+row = st.tuples(
+    st.sampled_from(["a", "b", "c", "d", "007"]),
+    st.dates(dt.date(2023, 1, 1), dt.date(2024, 6, 30)),
+    st.sampled_from([-20.0, 0.0, 5.5, 10.0, 99.99]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(row, min_size=1, max_size=40), st.dates(dt.date(2023, 3, 1), dt.date(2024, 6, 30)))
+def test_every_customer_in_exactly_one_status(rows, as_of):
+    frame = tx([(c, str(d), a) for c, d, a in rows])
+    got = overtime.status_by_period(frame, "month", as_of)
+    expected = independent_status(frame, as_of)
+    if expected.empty:
+        assert got.empty
+        return
+    got = got.set_index("period")
+    assert list(got.index) == list(expected.index)
+    for status in overtime.STATUSES:
+        assert list(got[status]) == list(expected[status]), status
+    # the statuses partition the customers active now or in the period before
+    prev = got["active"].shift(1, fill_value=0)
+    assert (got["retained"] + got["lapsed"] == prev).all()
+    kept = frame[frame["order_date"].dt.normalize() <= pd.Timestamp(as_of)]
+    bought = kept.loc[kept["amount"] > 0, "order_date"]
+    month = kept["order_date"].dt.to_period("M")
+    # the table runs from the first to the last month with a purchase: its revenue is theirs
+    in_range = kept[(month >= bought.min().to_period("M")) & (month <= bought.max().to_period("M"))]
+    assert got["revenue"].sum() == pytest.approx(in_range["amount"].sum(), abs=1e-6)
+
+
+def test_migration_against_segments_computed_at_each_date():
+    from crm_core import demo
+    from crm_core.ingest import LoadOptions, load
+
+    data, name = demo.demo_bytes("demo")
+    t = load(data, name, LoadOptions()).transactions
+    a, b = dt.date(2024, 6, 30), dt.date(2024, 12, 31)
+    mig = overtime.migration(t, a, b, builtin("cn8"))
+    at_a = rfm(summarize(t[t["order_date"] < "2024-07-01"], a), scheme="cn8").set_index("customer_id")["segment"]
+    at_b = rfm(summarize(t[t["order_date"] < "2025-01-01"], b), scheme="cn8").set_index("customer_id")["segment"]
+    got = mig.customers.set_index("customer_id")
+    assert len(got) == len(at_b)
+    assert (got["segment_to"] == at_b.reindex(got.index)).all()
+    assert (got["segment_from"] == at_a.reindex(got.index).fillna("")).all()
+    new = got["segment_from"] == ""
+    assert set(got.index[new]) == set(at_b.index) - set(at_a.index)
+    n, rev = overtime.migration_matrix(mig)
+    assert n.to_numpy().sum() == len(at_b)  # the matrix adds up to the customers at B
+    assert n.loc["new"].sum() == new.sum()
+    spent = t[(t["order_date"] >= "2024-07-01") & (t["order_date"] < "2025-01-01")]
+    spent = spent[spent["customer_id"].isin(at_b.index)]["amount"].sum()
+    assert rev.to_numpy().sum() == pytest.approx(spent)
+    order = builtin("cn8").ranked_keys
+    up = got["segment_to"].map(order.index) < got["segment_from"].map(lambda k: order.index(k) if k else -1)
+    assert (got.loc[up & ~new, "move"] == "up").all() and (got.loc[~new, "move"] != "new").all()
+
+
+def test_holding_the_splits():
+    from crm_core import demo
+    from crm_core.ingest import LoadOptions, load
+
+    data, name = demo.demo_bytes("demo")
+    t = load(data, name, LoadOptions()).transactions
+    a, b = dt.date(2024, 6, 30), dt.date(2024, 12, 31)
+    held = overtime.migration(t, a, b, builtin("cn8"), hold_splits=True)
+    moving = overtime.migration(t, a, b, builtin("cn8"))
+    assert held.held and held.splits_to == held.splits_from
+    assert moving.splits_to != moving.splits_from
+    # with A's lines, a customer is high F at B exactly when their frequency at B reaches A's line
+    hf = held.customers["frequency_to"] >= held.splits_from["f"]
+    high_f = {"important_value", "important_retain", "general_value", "general_retain"}
+    assert (held.customers["segment_to"].isin(high_f) == hf).all()
+    vm = overtime.migration(t, a, b, overtime.VALUE_MATRIX)
+    assert set(vm.customers["segment_to"]) <= {"premium", "spender", "frequent", "uncertain"}
+
+
+def test_ranks_in_rules_files():
+    low = '{"key": "low", "when": {"m": "low"}, "rank": 2}'
+    scheme = load_scheme('{"rules": [' + low + ', {"key": "high", "when": {"m": "high"}, "rank": 1}]}')
+    assert scheme.ranked_keys == ["high", "low", "unassigned"]
+    assert load_scheme('{"rules": [{"key": "x", "when": {"m": "low"}}]}').ranked_keys == ["x", "unassigned"]
+    with pytest.raises(CrmError):
+        load_scheme('{"rules": [{"key": "x", "when": {"m": "low"}, "rank": 0}]}')
+
+
+def test_bad_dates_and_periods_are_clear_errors():
+    with pytest.raises(CrmError) as err:
+        overtime.migration(tx(ROWS), dt.date(2024, 5, 1), dt.date(2024, 4, 1), builtin("cn8"))
+    assert err.value.key == "error.migration_dates"
+    with pytest.raises(CrmError):
+        overtime.status_by_period(tx(ROWS), "week")
+    empty = overtime.status_by_period(tx([("a", "2024-01-01", -5.0)]), "month")
+    assert empty.empty and list(empty.columns) == overtime.STATUS_COLUMNS
