@@ -415,3 +415,66 @@ def actual_vs_predicted(table: pd.DataFrame, title: str, x_label: str, names: tu
     fig.add_scatter(x=table["frequency"], y=table["predicted"], name=names[1], mode="lines+markers")
     fig.update_layout(title=title, height=360, xaxis_title=x_label, margin=dict(l=10, r=10, t=40, b=10))
     return fig
+
+
+def sankey(counts: pd.DataFrame, from_labels: list[str], to_labels: list[str], title: str) -> go.Figure:
+    """Customers from each segment at A (left) to each segment at B (right)."""
+    n_from = len(from_labels)
+    src, dst, val = [], [], []
+    for i in range(counts.shape[0]):
+        for j in range(counts.shape[1]):
+            v = int(counts.iat[i, j])
+            if v > 0:
+                src.append(i)
+                dst.append(n_from + j)
+                val.append(v)
+    colors = [PALETTE[i % len(PALETTE)] for i in range(max(n_from, len(to_labels)))]
+    fig = go.Figure(
+        go.Sankey(
+            node=dict(
+                label=_plain_all(from_labels) + _plain_all(to_labels),
+                color=colors[:n_from] + colors[: len(to_labels)],
+                pad=12,
+            ),
+            link=dict(source=src, target=dst, value=val),
+        )
+    )
+    fig.update_layout(title=title, height=520, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def status_bars(status: pd.DataFrame, names: dict[str, str], net_name: str, title: str) -> go.Figure:
+    """New, retained and reactivated customers stacked up, lapsed below zero, net growth as a line."""
+    fig = go.Figure()
+    colors = {"new": "#2ca02c", "retained": "#1f77b4", "reactivated": "#9467bd", "lapsed": "#d62728"}
+    for key in ("retained", "reactivated", "new"):
+        fig.add_bar(x=status["period"], y=status[key], name=plain(names[key]), marker_color=colors[key])
+    fig.add_bar(x=status["period"], y=-status["lapsed"], name=plain(names["lapsed"]), marker_color=colors["lapsed"])
+    fig.add_scatter(x=status["period"], y=status["net_growth"], name=plain(net_name), mode="lines+markers")
+    fig.update_layout(barmode="relative", title=title, height=420, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def cohort_heatmap(table: pd.DataFrame, value: str, title: str, x_label: str, y_label: str, fmt: str) -> go.Figure:
+    """Cohorts (rows) × periods since the first purchase (columns)."""
+    grid = table.pivot(index="cohort", columns="period_index", values=value)
+    fig = px.imshow(
+        grid.to_numpy(dtype=float),
+        x=[str(c) for c in grid.columns],
+        y=[str(i) for i in grid.index],
+        text_auto=fmt,
+        aspect="auto",
+        color_continuous_scale="Blues",
+        labels=dict(x=x_label, y=y_label, color=""),
+    )
+    fig.update_layout(title=title, height=max(300, 28 * len(grid) + 120), margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def trend(frame: pd.DataFrame, x: str, columns: list[str], names: list[str], title: str) -> go.Figure:
+    """One line per column (stacked areas): customers per segment at the end of each period."""
+    fig = go.Figure()
+    for col, name in zip(columns, names, strict=True):
+        fig.add_scatter(x=frame[x], y=frame[col], name=plain(name), stackgroup="one", mode="lines")
+    fig.update_layout(title=title, height=420, margin=dict(l=10, r=10, t=40, b=10))
+    return fig

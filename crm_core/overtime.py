@@ -280,24 +280,18 @@ def migration(
     """
     if date_from >= date_to:
         raise CrmError("error.migration_dates", a=date_from.isoformat(), b=date_to.isoformat())
-    a, split_a = segments_at(transactions, date_from, scheme, params)
-    b, split_b = segments_at(transactions, date_to, scheme, params, split_a if hold_splits and split_a else None)
-    out = b.rename(
-        columns={
-            "segment": "segment_to",
-            "recency_days": "recency_to",
-            "frequency": "frequency_to",
-            "monetary": "monetary_to",
-        }
-    ).merge(
-        a.rename(
-            columns={
-                "segment": "segment_from",
-                "recency_days": "recency_from",
-                "frequency": "frequency_from",
-                "monetary": "monetary_from",
-            }
-        ),
+    a = segments_at(transactions, date_from, scheme, params)
+    held = bool(hold_splits and a[1])
+    b = segments_at(transactions, date_to, scheme, params, a[1] if held else None)
+    return combine(a, b, scheme, held)
+
+
+def combine(at_a: tuple, at_b: tuple, scheme, held: bool = False) -> Migration:
+    """A :class:`Migration` from :func:`segments_at` at A and at B (so a page can keep B's
+    segments while the user moves A)."""
+    (a, split_a), (b, split_b) = at_a, at_b
+    out = b.rename(columns={"segment": "segment_to", **{c: f"{c.split('_')[0]}_to" for c in _RFM}}).merge(
+        a.rename(columns={"segment": "segment_from", **{c: f"{c.split('_')[0]}_from" for c in _RFM}}),
         on="customer_id",
         how="left",
     )
@@ -315,7 +309,10 @@ def migration(
         "customer_id", "segment_from", "segment_to", "recency_from", "frequency_from", "monetary_from",
         "recency_to", "frequency_to", "monetary_to", "revenue_between", "move",
     ]  # fmt: skip
-    return Migration(out[cols], value_order(scheme), split_a, split_b, bool(hold_splits and split_a))
+    return Migration(out[cols], value_order(scheme), split_a, split_b, held)
+
+
+_RFM = ("recency_days", "frequency", "monetary")
 
 
 def migration_matrix(mig: Migration) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -330,3 +327,49 @@ def migration_matrix(mig: Migration) -> tuple[pd.DataFrame, pd.DataFrame]:
         .fillna(0.0)
     )
     return n, rev
+
+
+def segment_history(transactions: pd.DataFrame, period: str, scheme, params=None, as_of: dt.date | None = None):
+    """Customers per segment at the end of each period (splits recomputed at each end).
+
+    Returns a DataFrame with ``period`` and one column per segment key (``value_order``),
+    from the first period with a purchase to the one holding ``as_of``; the last row is taken
+    at ``as_of`` when the period has not ended.
+    """
+    _check(period)
+    dates = pd.to_datetime(transactions.loc[transactions["amount"] > 0, "order_date"])
+    if dates.empty:
+        return pd.DataFrame(columns=["period", *value_order(scheme)])
+    end = as_of or dates.max().date()
+    rows = []
+    for i in range(period_index(dates.min().date(), period), period_index(end, period) + 1):
+        day = min(period_end(i, period), end)
+        seg, _ = segments_at(transactions, day, scheme, params)
+        counts = seg["segment"].value_counts()
+        rows.append({"period": label(i, period), **{k: int(counts.get(k, 0)) for k in value_order(scheme)}})
+    return pd.DataFrame(rows)
+
+
+def customer_history(transactions: pd.DataFrame, customer_id: str, period: str, scheme, params=None, as_of=None):
+    """One customer's segment and status at the end of each period since their first purchase:
+    ``period, segment, status`` (status empty in a period where they were neither active nor
+    just lapsed)."""
+    _check(period)
+    own = transactions[transactions["customer_id"].astype("string") == customer_id]
+    bought = pd.to_datetime(own.loc[own["amount"] > 0, "order_date"])
+    if bought.empty:
+        return pd.DataFrame(columns=["period", "segment", "status"])
+    end = as_of or pd.to_datetime(transactions["order_date"]).max().date()
+    months = {period_index(d.date(), period) for d in bought if d.date() <= end}
+    first = min(months)
+    rows = []
+    for i in range(first, period_index(end, period) + 1):
+        day = min(period_end(i, period), end)
+        seg, _ = segments_at(transactions, day, scheme, params)
+        s = seg.loc[seg["customer_id"] == customer_id, "segment"]
+        if i in months:
+            status = "new" if i == first else ("retained" if i - 1 in months else "reactivated")
+        else:
+            status = "lapsed" if i - 1 in months else ""
+        rows.append({"period": label(i, period), "segment": s.iloc[0] if len(s) else "", "status": status})
+    return pd.DataFrame(rows)

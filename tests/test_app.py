@@ -12,6 +12,7 @@ PAGES = [
     "pages/value_matrix.py",
     "pages/lifecycle.py",
     "pages/clv.py",
+    "pages/over_time.py",
     "pages/bullseye.py",
     "pages/classroom.py",
 ]
@@ -46,6 +47,7 @@ def test_every_page_opens_in_both_languages(page, lang):
             "pages/value_matrix.py": "客户价值矩阵",
             "pages/lifecycle.py": "生命周期价值细分",
             "pages/clv.py": "客户终身价值",
+            "pages/over_time.py": "客户动态",
             "pages/classroom.py": "课堂",
         },
         "en": {
@@ -56,6 +58,7 @@ def test_every_page_opens_in_both_languages(page, lang):
             "pages/value_matrix.py": "Value matrix",
             "pages/lifecycle.py": "Lifecycle grid",
             "pages/clv.py": "Lifetime value",
+            "pages/over_time.py": "Customers over time",
             "pages/classroom.py": "Classroom",
         },
     }[lang][page]

@@ -141,6 +141,7 @@ PAGE_TITLES = {
     "value_matrix": ("客户价值矩阵", "Value matrix"),
     "lifecycle": ("生命周期价值细分", "Lifecycle grid"),
     "clv": ("客户终身价值", "Lifetime value"),
+    "over_time": ("客户动态", "Customers over time"),
     "bullseye": ("布尔塞模型", "Bullseye form"),
     "classroom": ("课堂", "Classroom"),
 }
@@ -186,6 +187,34 @@ def test_clv_at_risk_list_and_segment_values_in_chinese(server, browser, artifac
     wait_idle(page)
     page.get_by_text("平均存活概率 %").first.wait_for(state="attached", timeout=90_000)
     no_errors(page)
+    page.close()
+
+
+def test_moving_date_a_changes_the_migration(server, browser, artifacts):
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.goto(
+        f"{server}/over_time?lang=en&ot_view=migration&ot_preset=custom&ot_from=2024-06-30&ot_to=2024-12-31",
+        wait_until="domcontentloaded",
+    )
+    wait_idle(page)
+    new = page.locator("[data-testid='stMetric']").filter(has_text="New since A").first
+    new.wait_for(timeout=90_000)
+    before = new.inner_text().split("\n")[-1]
+    page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=60_000)  # the Sankey
+    month = page.get_by_role("spinbutton", name="month, Date A")  # the date field's month part
+    month.click()
+    for _ in range(3):  # June → March
+        month.press("ArrowDown")
+    page.locator("h1").first.click()  # leaving the field commits the date
+    deadline = time.time() + 60
+    while new.inner_text().split("\n")[-1] == before:
+        assert time.time() < deadline, "the migration did not change"
+        time.sleep(0.5)
+    wait_idle(page)
+    assert int(new.inner_text().split("\n")[-1].replace(",", "")) > int(before.replace(",", ""))
+    assert "ot_from=2024-03-30" in page.url
+    no_errors(page)
+    page.screenshot(path=str(artifacts / "over_time_migration_en.png"), full_page=True)
     page.close()
 
 

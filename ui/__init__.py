@@ -35,6 +35,7 @@ PAGES = [  # (path, label key, icon): the sidebar, in order
     ("pages/value_matrix.py", "nav.value_matrix", ":material/scatter_plot:"),
     ("pages/lifecycle.py", "nav.lifecycle", ":material/timeline:"),
     ("pages/clv.py", "nav.clv", ":material/savings:"),
+    ("pages/over_time.py", "nav.over_time", ":material/moving:"),
     ("pages/bullseye.py", "nav.bullseye", ":material/target:"),
     ("pages/classroom.py", "nav.classroom", ":material/school:"),
 ]

@@ -1,0 +1,99 @@
+"""AppTest: the customers-over-time page, every view in both languages, figures against crm_core."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from conftest import open_app
+
+from crm_core import demo, overtime
+from crm_core.ingest import LoadOptions, load
+from crm_core.segments import builtin
+
+VIEWS = ["migration", "status", "cohorts", "history"]
+
+
+@pytest.fixture(scope="module")
+def demo_tx():
+    data, name = demo.demo_bytes("demo")
+    result = load(data, name, LoadOptions())
+    return result.transactions, result.report.as_of
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("view", VIEWS)
+def test_each_view_opens(view, lang):
+    at = open_app("pages/over_time.py", lang=lang, ot_view=view)
+    assert at.title[0].value == {"zh": "客户动态", "en": "Customers over time"}[lang]
+    assert at.dataframe, view
+
+
+def test_migration_figures_and_a_date_move(demo_tx):
+    tx, _ = demo_tx
+    at = open_app("pages/over_time.py", lang="en", ot_view="migration", ot_preset="custom", ot_from="2024-06-30",
+                  ot_to="2024-12-31")  # fmt: skip
+    mig = overtime.migration(tx, dt.date(2024, 6, 30), dt.date(2024, 12, 31), builtin("cn8"))
+    m = metrics(at)
+    assert m["Customers at B"] == f"{len(mig.customers):,}"
+    for key, name in (("new", "New since A"), ("up", "Moved up"), ("down", "Moved down"), ("same", "Unchanged")):
+        assert m[name] == f"{int((mig.customers['move'] == key).sum()):,}"
+    matrix = at.dataframe[0].value
+    assert matrix.to_numpy().sum() == len(mig.customers)
+    at.date_input(key="ot_from").set_value(dt.date(2024, 3, 31)).run()
+    assert not at.exception
+    earlier = overtime.migration(tx, dt.date(2024, 3, 31), dt.date(2024, 12, 31), builtin("cn8"))
+    assert metrics(at)["New since A"] == f"{int((earlier.customers['move'] == 'new').sum()):,}"
+    assert at.query_params["ot_from"] in ("2024-03-31", ["2024-03-31"])
+
+
+def test_held_splits_are_said_and_used(demo_tx):
+    tx, _ = demo_tx
+    at = open_app("pages/over_time.py", lang="zh", ot_view="migration", ot_preset="custom", ot_from="2024-06-30",
+                  ot_to="2024-12-31", ot_hold="1")  # fmt: skip
+    held = overtime.migration(tx, dt.date(2024, 6, 30), dt.date(2024, 12, 31), builtin("cn8"), hold_splits=True)
+    assert metrics(at)["降级"] == f"{int((held.customers['move'] == 'down').sum()):,}"
+    assert any("沿用 A 的分界线" in c.value for c in at.caption)
+
+
+def test_status_and_cohort_tables_match_crm_core(demo_tx):
+    tx, as_of = demo_tx
+    at = open_app("pages/over_time.py", lang="en", ot_view="status", ot_period="quarter")
+    shown = at.dataframe[0].value
+    expected = overtime.status_by_period(tx, "quarter", as_of)
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
+    at = open_app("pages/over_time.py", lang="zh", ot_view="cohorts", ot_period="year")
+    shown = at.dataframe[0].value
+    assert list(shown["cohort"].unique()) == ["2023", "2024"]
+    assert shown.loc[shown["period_index"] == 0, "customers"].sum() == 4000
+
+
+def test_value_matrix_migration_and_history(demo_tx):
+    from crm_core.i18n import t
+    from crm_core.value_matrix import TYPES
+
+    at = open_app("pages/over_time.py", lang="en", ot_view="migration", ot_scheme="value_matrix")
+    matrix = at.dataframe[0].value
+    assert list(matrix.columns) == [t(f"vm.type.{k}", "en") for k in TYPES]
+    assert list(matrix.index)[-1] == "New since A"
+    at = open_app("pages/over_time.py", lang="en", ot_view="history", ot_period="quarter")
+    hist = at.dataframe[0].value
+    assert len(hist) == 9  # 2023-Q1 … 2025-Q1 (the analysis date, 2025-01-01, opens Q1 2025)
+    assert hist.iloc[:, 1:].sum(axis=1).is_monotonic_increasing  # customers only accumulate
+    at.selectbox(key="ot_who").set_value("C00001").run()
+    assert not at.exception
+    own = at.dataframe[-1].value
+    assert {"period", "segment", "status"} <= set(own.columns) and own["status"].iloc[0] == "New"
+
+
+def test_customer_table_upload_is_told_why(tmp_path):
+    from conftest import uploaded
+
+    at = open_app("pages/data.py", lang="en")
+    table = pd.DataFrame({"customer_id": ["a", "b"], "recency_days": [3, 40], "frequency": [2, 1], "monetary": [50, 9]})
+    at = uploaded(at, "customers.csv", table.to_csv(index=False).encode())
+    at.switch_page("pages/over_time.py").run()
+    assert not at.exception and any("dated transactions" in i.value for i in at.info)
