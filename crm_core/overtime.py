@@ -216,20 +216,106 @@ class Migration:
     held: bool  # B used A's splits
 
 
-def segments_at(transactions: pd.DataFrame, as_of: dt.date, scheme, params=None, split: dict | None = None):
+_DAILY = """
+WITH t AS (SELECT customer_id, CAST(order_date AS DATE) AS day, amount{order_col} FROM transactions){orders_cte}
+SELECT customer_id, day, SUM(orders) AS orders, SUM(amount) AS amount, SUM(returned) AS returned,
+       bool_or(bought) AS bought
+FROM (
+    SELECT customer_id, day, {row_orders} AS orders, amount,
+           CASE WHEN amount < 0 THEN -amount ELSE 0 END AS returned, amount > 0 AS bought
+    FROM t{orders_union}
+)
+GROUP BY customer_id, day
+"""
+
+
+class History:
+    """Every customer's purchase days, kept so that the per-customer summary as of *any* date
+    is a few vectorised passes instead of a new scan of the transactions (what moving date A
+    on the page costs). :meth:`at` returns exactly what :func:`crm_core.summarize.summarize`
+    returns for the rows up to that date (a test checks it on several dates)."""
+
+    def __init__(self, transactions: pd.DataFrame) -> None:
+        from crm_core.summarize import duckdb_backend
+
+        has_orders = "order_id" in transactions.columns
+        cols = ["customer_id", "order_date", "amount"] + (["order_id"] if has_orders else [])
+        frame = transactions[cols].assign(
+            customer_id=transactions["customer_id"].astype("string"),
+            order_date=pd.to_datetime(transactions["order_date"]),
+            amount=transactions["amount"].astype("float64"),
+        )
+        sql = _DAILY.format(
+            order_col=", order_id" if has_orders else "",
+            # an order counts once, on the day of its first purchase line (as distinct order ids do)
+            orders_cte=(
+                ", o AS (SELECT customer_id, MIN(day) AS day FROM t WHERE amount > 0 GROUP BY customer_id, order_id)"
+                if has_orders
+                else ""
+            ),
+            row_orders="0" if has_orders else "CASE WHEN amount > 0 THEN 1 ELSE 0 END",
+            orders_union=(" UNION ALL SELECT customer_id, day, 1, 0.0, 0.0, false FROM o" if has_orders else ""),
+        )
+        cursor = duckdb_backend().con.cursor()
+        try:
+            cursor.register("transactions", frame)
+            daily = cursor.execute(sql).df()
+        finally:
+            cursor.close()
+        daily = daily.sort_values(["customer_id", "day"], kind="stable").reset_index(drop=True)
+        codes, ids = pd.factorize(daily["customer_id"], sort=False)
+        self.ids = pd.array(ids, dtype="string")
+        self.starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.array([], int)
+        self.day = (pd.to_datetime(daily["day"]).to_numpy("datetime64[D]")).astype("int64")
+        self.orders = daily["orders"].to_numpy("int64")
+        self.amount = daily["amount"].to_numpy(float)
+        self.returned = daily["returned"].to_numpy(float)
+        self.bought = daily["bought"].to_numpy(bool)
+
+    def at(self, as_of: dt.date) -> pd.DataFrame:
+        """The per-customer summary as of ``as_of`` (rows on the date count), customers who had
+        bought by then, sorted by id: the columns of :data:`crm_core.summarize.CUSTOMER_COLUMNS`."""
+        from crm_core.summarize import CUSTOMER_COLUMNS
+
+        if not len(self.starts):
+            return pd.DataFrame(columns=CUSTOMER_COLUMNS)
+        cut = np.datetime64(as_of, "D").astype("int64")
+        m = self.day <= cut
+        buy = m & self.bought
+        reduce = lambda f, v: f.reduceat(v, self.starts)  # noqa: E731 (per customer)
+        orders = reduce(np.add, np.where(m, self.orders, 0))
+        keep = orders > 0
+        last = reduce(np.maximum, np.where(buy, self.day, np.iinfo("int64").min))[keep]
+        first = reduce(np.minimum, np.where(buy, self.day, np.iinfo("int64").max))[keep]
+        monetary = reduce(np.add, np.where(m, self.amount, 0.0))[keep]
+        out = pd.DataFrame(
+            {
+                "customer_id": self.ids[keep],
+                "first_purchase": first.astype("datetime64[D]").astype("datetime64[us]"),
+                "last_purchase": last.astype("datetime64[D]").astype("datetime64[us]"),
+                "recency_days": (cut - last).astype("int64"),
+                "frequency": orders[keep].astype("int64"),
+                "monetary": monetary,
+                "avg_spend": monetary / orders[keep],
+                "returns": reduce(np.add, np.where(m, self.returned, 0.0))[keep],
+            }
+        )
+        return out.sort_values("customer_id", kind="stable").reset_index(drop=True)[CUSTOMER_COLUMNS]
+
+
+def segments_at(transactions: pd.DataFrame | History, as_of: dt.date, scheme, params=None, split: dict | None = None):
     """Each customer's segment as of a date (rows up to it), and the splits used.
 
+    ``transactions``: the rows, or a :class:`History` of them (much faster for many dates).
     ``scheme``: a :class:`~crm_core.segments.Scheme` (RFM rules with ``params``) or
     ``"value_matrix"`` (types at the mean lines; ``split`` = {"f": …, "s": …} holds them).
     Returns (frame with ``customer_id, segment, recency_days, frequency, monetary``, splits).
     """
-    from crm_core.summarize import summarize
-
-    tx = transactions[pd.to_datetime(transactions["order_date"]).dt.normalize() <= pd.Timestamp(as_of)]
-    if not (tx["amount"] > 0).any():
+    history = transactions if isinstance(transactions, History) else History(transactions)
+    customers = history.at(as_of)
+    if customers.empty:
         empty = pd.DataFrame(columns=["customer_id", "segment", "recency_days", "frequency", "monetary"])
         return empty, {}
-    customers = summarize(tx, as_of)
     if scheme == VALUE_MATRIX:
         from crm_core.value_matrix import TYPES, Split, lines, type_codes
 
@@ -266,7 +352,12 @@ def value_order(scheme) -> list[str]:
 
 
 def migration(
-    transactions: pd.DataFrame, date_from: dt.date, date_to: dt.date, scheme, params=None, hold_splits: bool = False
+    transactions: pd.DataFrame | History,
+    date_from: dt.date,
+    date_to: dt.date,
+    scheme,
+    params=None,
+    hold_splits: bool = False,
 ) -> Migration:
     """Segments at ``date_from`` (A) and ``date_to`` (B) for every customer who bought by B.
 
@@ -280,9 +371,10 @@ def migration(
     """
     if date_from >= date_to:
         raise CrmError("error.migration_dates", a=date_from.isoformat(), b=date_to.isoformat())
-    a = segments_at(transactions, date_from, scheme, params)
+    history = transactions if isinstance(transactions, History) else History(transactions)
+    a = segments_at(history, date_from, scheme, params)
     held = bool(hold_splits and a[1])
-    b = segments_at(transactions, date_to, scheme, params, a[1] if held else None)
+    b = segments_at(history, date_to, scheme, params, a[1] if held else None)
     return combine(a, b, scheme, held)
 
 
@@ -341,10 +433,10 @@ def segment_history(transactions: pd.DataFrame, period: str, scheme, params=None
     if dates.empty:
         return pd.DataFrame(columns=["period", *value_order(scheme)])
     end = as_of or dates.max().date()
-    rows = []
+    history, rows = History(transactions), []
     for i in range(period_index(dates.min().date(), period), period_index(end, period) + 1):
         day = min(period_end(i, period), end)
-        seg, _ = segments_at(transactions, day, scheme, params)
+        seg, _ = segments_at(history, day, scheme, params)
         counts = seg["segment"].value_counts()
         rows.append({"period": label(i, period), **{k: int(counts.get(k, 0)) for k in value_order(scheme)}})
     return pd.DataFrame(rows)
@@ -362,10 +454,10 @@ def customer_history(transactions: pd.DataFrame, customer_id: str, period: str, 
     end = as_of or pd.to_datetime(transactions["order_date"]).max().date()
     months = {period_index(d.date(), period) for d in bought if d.date() <= end}
     first = min(months)
-    rows = []
+    history, rows = History(transactions), []
     for i in range(first, period_index(end, period) + 1):
         day = min(period_end(i, period), end)
-        seg, _ = segments_at(transactions, day, scheme, params)
+        seg, _ = segments_at(history, day, scheme, params)
         s = seg.loc[seg["customer_id"] == customer_id, "segment"]
         if i in months:
             status = "new" if i == first else ("retained" if i - 1 in months else "reactivated")

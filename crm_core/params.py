@@ -84,6 +84,9 @@ STAGES = (
     Param("st_decline", "float", -30.0, "lc.stage.decline_pct", bounds=(-100.0, 0.0)),
     Param("st_lapsed", "int", 180, "lc.stage.lapsed_days", bounds=(1, 1000)),
 )
+# The status-based stage rule: which period, and the same growth/decline thresholds.
+STAGE_RULE = Param("st_rule", "choice", "trend", "lc.stage.rule", ("trend", "status"))
+STAGE_PERIOD = Param("st_period", "choice", "quarter", "lc.stage.period", ("month", "quarter", "year"))
 STAGE_FIELDS = {
     "st_explore": "exploration_days",
     "st_window": "window_days",
@@ -105,7 +108,7 @@ CLV = (
     Param("clv_risk", "float", 0.5, "clv.risk", bounds=(0.05, 0.95), cli="--risk-threshold"),
     Param("clv_top", "int", 20, "clv.top", bounds=(1, 100)),
 )
-ALL = (*RFM, *VALUE_MATRIX, *LIFECYCLE, *KEY_ACCOUNTS, *PYRAMID, *STAGES, *CLV)
+ALL = (*RFM, *VALUE_MATRIX, *LIFECYCLE, *KEY_ACCOUNTS, *PYRAMID, *STAGES, STAGE_RULE, STAGE_PERIOD, *CLV)
 BY_NAME = {p.name: p for p in ALL}
 
 

@@ -10,7 +10,7 @@ from ui import clv as clv_view
 from ui import widgets
 
 lang = ui.setup("nav.clv")
-ds = ui.dataset()
+ds = ui.dataset(lang)
 values = clv_view.settings(lang)
 got = clv_view.current(lang, ds, values)
 if got is None:

@@ -7,14 +7,24 @@ import streamlit as st
 import ui
 from crm_core import charts
 from crm_core.i18n import t
-from crm_core.lifecycle import CELLS, STAGES, TIERS, StageRules, cell_codes, current_value, pyramid, stages
+from crm_core.lifecycle import (
+    CELLS,
+    STAGES,
+    TIERS,
+    StageRules,
+    cell_codes,
+    current_value,
+    pyramid,
+    stages,
+    status_stages,
+)
 from crm_core.params import MARGIN, PYRAMID, SERVE_COST
 from ui import clv as clv_view
 from ui import value_lifecycle as lifecycle_view
 from ui import whatif, widgets
 
 lang = ui.setup("nav.lifecycle")
-ds = ui.dataset()
+ds = ui.dataset(lang)
 c, tx, as_of = ds.result.customers, ds.result.transactions, ds.result.report.as_of
 sb = st.sidebar
 sb.markdown(f"**{t('lc.settings', lang)}**")
@@ -102,8 +112,8 @@ if view == "grid":
     st.plotly_chart(fig, key="lc_chart")
     whatif.group_exports(lang, "lifecycle", frame, "cell", list(CELLS), lambda k: t(f"lc.cell.{k}", lang))
 elif view == "stages":
-    rules = lifecycle_view.stage_rules(lang, StageRules())
-    st_frame = stages(c, tx, as_of, rules)
+    rules, rule, period = lifecycle_view.stage_rules(lang, StageRules(), dated=tx is not None)
+    st_frame = status_stages(c, tx, as_of, period, rules) if rule == "status" else stages(c, tx, as_of, rules)
     frame["stage"] = st_frame["stage"].to_numpy()
     lifecycle_view.stage_views(lang, frame, STAGES, CELLS)
 elif view == "pyramid":

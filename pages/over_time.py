@@ -8,7 +8,7 @@ from ui import overtime as ot_view
 from ui import widgets
 
 lang = ui.setup("nav.over_time")
-ds = ui.dataset()
+ds = ui.dataset(lang)
 if ds.result.transactions is None:
     st.info(t("ot.needs_transactions", lang))
     st.stop()

@@ -15,7 +15,7 @@ from ui import rfm as rfm_view
 from ui import widgets
 
 lang = ui.setup("nav.rfm")
-ds = ui.dataset()
+ds = ui.dataset(lang)
 customers = ds.result.customers
 params, scheme, explain_mode = rfm_view.settings(lang, customers)
 if params is None:

@@ -13,7 +13,7 @@ from ui import clv as clv_view
 from ui import whatif, widgets
 
 lang = ui.setup("nav.value_matrix")
-ds = ui.dataset()
+ds = ui.dataset(lang)
 c = ds.result.customers
 st.sidebar.markdown(f"**{t('vm.settings', lang)}**")
 f_split = widgets.split_widget(lang, "vm_f", t("vm.split.f", lang), c["frequency"].to_numpy(float), integer=True)

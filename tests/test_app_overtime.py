@@ -97,3 +97,54 @@ def test_customer_table_upload_is_told_why(tmp_path):
     at = uploaded(at, "customers.csv", table.to_csv(index=False).encode())
     at.switch_page("pages/over_time.py").run()
     assert not at.exception and any("dated transactions" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize(
+    "page", ["pages/rfm.py", "pages/value_matrix.py", "pages/clv.py", "pages/over_time.py", "pages/lifecycle.py"]
+)
+def test_analysis_date_on_every_analysis_page(page, demo_tx):
+    from crm_core.summarize import summarize
+
+    tx, _ = demo_tx
+    day = dt.date(2024, 6, 30)
+    at = open_app(page, lang="en", as_of=day.isoformat())
+    expected = summarize(tx[tx["order_date"] < "2024-07-01"], day)  # rows on the date itself count
+    m = metrics(at)
+    shown = m.get("Customers", m.get("Customers at B"))
+    if shown is not None:
+        assert shown == f"{len(expected):,}"
+    else:  # the lifecycle grid: its table counts the customers
+        grid = next(d.value for d in at.dataframe if "cell" in d.value.columns)
+        assert grid["customers"].sum() == len(expected)
+    assert any("Figures as of 2024-06-30" in c.value for c in at.sidebar.caption)
+
+
+def test_a_new_upload_starts_at_its_own_analysis_date():
+    from conftest import uploaded
+
+    at = open_app("pages/rfm.py", lang="en", as_of="2024-06-30")
+    at.switch_page("pages/data.py").run()
+    body = "customer_id,order_date,amount\n" + "".join(
+        f"k{i % 30},2025-0{1 + i % 3}-1{i % 9},{10 + i}\n" for i in range(90)
+    )
+    at = uploaded(at, "new.csv", body.encode())
+    at.switch_page("pages/rfm.py").run()
+    assert not at.exception
+    assert metrics(at)["Customers"] == "30" and not any("Figures as of" in c.value for c in at.sidebar.caption)
+
+
+def test_lifecycle_stages_by_status_per_period(demo_tx):
+    from crm_core.lifecycle import StageRules, status_stages
+    from crm_core.summarize import summarize
+
+    tx, as_of = demo_tx
+    at = open_app("pages/lifecycle.py", lang="zh", lc_view="stages", st_rule="status", st_period="quarter")
+    dist = next(d.value for d in at.dataframe if "task" in d.value.columns)
+    expected = status_stages(summarize(tx, as_of), tx, as_of, "quarter", StageRules())["stage"].value_counts()
+    assert dict(zip(dist["label"].str[-3:], dist["customers"], strict=True)) == {
+        "考察期": expected.get("exploration", 0),
+        "发展期": expected.get("growth", 0),
+        "稳定期": expected.get("maturity", 0),
+        "衰退期": expected.get("decline", 0),
+    }
+    assert any("形成期" in c.value for c in at.caption)

@@ -192,3 +192,61 @@ def test_bad_dates_and_periods_are_clear_errors():
         overtime.status_by_period(tx(ROWS), "week")
     empty = overtime.status_by_period(tx([("a", "2024-01-01", -5.0)]), "month")
     assert empty.empty and list(empty.columns) == overtime.STATUS_COLUMNS
+
+
+@pytest.mark.parametrize("with_orders", [True, False])
+def test_history_summary_equals_summarize_on_any_date(with_orders):
+    from crm_core import demo
+    from crm_core.ingest import LoadOptions, load
+
+    data, name = demo.demo_bytes("demo")
+    t = load(data, name, LoadOptions()).transactions
+    extra = pd.DataFrame(  # an order whose lines fall on two days, and a return-only customer
+        {
+            "customer_id": ["Z1", "Z1", "Z2"],
+            "order_date": pd.to_datetime(["2024-03-01 23:59", "2024-03-02 00:01", "2024-03-05 00:00"]),
+            "amount": [10.0, 5.0, -3.0],
+            "order_id": ["ZO1", "ZO1", "ZO2"],
+        }
+    )
+    t = pd.concat([t, extra], ignore_index=True)
+    if not with_orders:
+        t = t.drop(columns="order_id")
+    history = overtime.History(t)
+    for day in (dt.date(2023, 1, 1), dt.date(2024, 3, 1), dt.date(2024, 3, 2), dt.date(2025, 1, 1)):
+        expected = summarize(t[t["order_date"].dt.normalize() <= pd.Timestamp(day)], day)
+        got = history.at(day)
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, check_dtype=False)
+
+
+def test_status_based_lifecycle_stages_by_hand():
+    from crm_core.lifecycle import StageRules, status_stages
+
+    rows = [
+        ("new", "2024-03-10", 50.0),  # first purchase in the last month → exploration
+        ("up", "2024-02-05", 100.0),
+        ("up", "2024-03-05", 150.0),  # +50 % → growth
+        ("flat", "2024-02-05", 100.0),
+        ("flat", "2024-03-05", 105.0),  # +5 % → maturity
+        ("down", "2024-02-05", 100.0),
+        ("down", "2024-03-05", 50.0),  # −50 % → decline
+        ("lapsed", "2024-02-05", 80.0),  # bought in February, not in March → decline
+        ("back", "2023-11-05", 30.0),
+        ("back", "2024-03-20", 30.0),  # reactivated, nothing the month before → growth
+        ("gone", "2023-06-01", 10.0),  # long gone → decline
+    ]
+    t = tx(rows)
+    customers = summarize(t, dt.date(2024, 4, 1))
+    got = status_stages(customers, t, dt.date(2024, 4, 1), "month", StageRules(growth_pct=20, decline_pct=-30))
+    got = got.set_index("customer_id")
+    expected = {
+        "new": ("new", "exploration"),
+        "up": ("retained", "growth"),
+        "flat": ("retained", "maturity"),
+        "down": ("retained", "decline"),
+        "lapsed": ("lapsed", "decline"),
+        "back": ("reactivated", "growth"),
+        "gone": ("inactive", "decline"),
+    }
+    for who, (status, stage) in expected.items():
+        assert (got.loc[who, "status"], got.loc[who, "stage"]) == (status, stage), who

@@ -13,9 +13,11 @@ the rest lives in one module per concern:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from crm_core import demo
@@ -23,8 +25,9 @@ from crm_core.errors import CrmError
 from crm_core.i18n import LANGS, t
 from crm_core.ingest import LoadOptions
 from ui.loading import load_dataset
-from ui.state import Dataset, dataset, per_dataset
-from ui.widgets import md_escape
+from ui.state import Dataset, per_dataset
+from ui.state import dataset as loaded_dataset
+from ui.widgets import md_escape, persisted, share
 
 __all__ = ["PAGES", "Dataset", "dataset", "per_dataset", "setup"]
 
@@ -102,3 +105,49 @@ def _ensure_data(lang: str) -> None:
             st.sidebar.error(f"{md_escape(str(path))}: {msg}")
     data, name = demo.demo_bytes("demo")
     st.session_state.dataset = load_dataset("demo", name, data, LoadOptions())
+
+
+def _day(raw: object) -> dt.date:
+    return dt.date.fromisoformat(str(raw)[:10])
+
+
+def dataset(lang: str | None = None) -> Dataset:
+    """The session's data. With ``lang`` (the analysis pages), also the analysis-date picker:
+    every figure is then computed as of the chosen date from the rows up to it (a purchase on
+    the date counts; recency is measured to it). In the URL as ``as_of``."""
+    ds = loaded_dataset()
+    loaded = ds.result.report.as_of
+    tx = ds.result.transactions
+    if lang is None or tx is None or loaded is None or tx.empty:
+        return ds
+    first = pd.Timestamp(tx["order_date"].min()).date()
+    persisted("as_of", loaded, _day)
+    other_data = st.session_state.get("as_of_for") not in (None, ds.token)  # a new upload starts at its own date
+    if other_data or not first <= st.session_state.as_of <= loaded:  # or a link's date outside the data
+        st.session_state.as_of = loaded
+    st.session_state.as_of_for = ds.token
+    st.sidebar.date_input(
+        t("asof.label", lang), min_value=first, max_value=loaded, key="as_of", help=t("asof.help", lang)
+    )
+    share(["as_of"])
+    day = st.session_state.as_of
+    if day == loaded:
+        return ds
+    st.sidebar.caption(t("asof.note", lang, day=day.isoformat(), loaded=loaded.isoformat()))
+    return per_dataset(ds.token, "as_of", (day,), lambda: _as_of(ds, day))
+
+
+def _as_of(ds: Dataset, day: dt.date) -> Dataset:
+    """The same data seen on an earlier date: rows after it left out, customers summarised to it."""
+    import dataclasses
+
+    from crm_core.summarize import summarize_detail
+
+    tx = ds.result.transactions
+    kept = tx[tx["order_date"].dt.normalize() <= pd.Timestamp(day)]
+    summary = summarize_detail(kept, day)
+    report = dataclasses.replace(ds.result.report, as_of=day)
+    result = dataclasses.replace(
+        ds.result, report=report, customers=summary.customers, summary=summary, transactions=kept
+    )
+    return Dataset(ds.source, ds.name, result, token=f"{ds.token}@{day.isoformat()}")

@@ -84,10 +84,15 @@ def migration_view(lang: str, ds, scheme, token_key: tuple) -> None:
     share(["ot_preset", "ot_from", "ot_to", "ot_hold"])
     a, b, hold = st.session_state.ot_from, st.session_state.ot_to, bool(st.session_state.ot_hold)
 
+    # The purchase days are indexed once per data; segments per date are cached apart, so
+    # moving A keeps B's (unless B holds A's splits) and costs one pass over the index.
+    history = per_dataset(ds.token, "ot_index", (), lambda: overtime.History(tx))
+
     def at(day: dt.date, split: dict | None = None):
-        # segments per date are cached apart, so moving A keeps B's (unless B holds A's splits)
         key = (*token_key, day, tuple(sorted(split.items())) if split else None)
-        return per_dataset(ds.token, "ot_segments", key, lambda: overtime.segments_at(tx, day, scheme, None, split))
+        return per_dataset(
+            ds.token, "ot_segments", key, lambda: overtime.segments_at(history, day, scheme, None, split)
+        )
 
     try:
         at_a = at(a)

@@ -39,6 +39,7 @@ KEYS = {
     "upload_id": "file id of the last upload, so a rerun does not load it again",
     "upload_file": "(name, bytes) of the last upload: the uploader's value is dropped on a page switch",
     "custom_scheme": "the user's own RFM segment rules",
+    "as_of_for": "the data the analysis date was chosen for (a new upload starts at its own date)",
     "rules_upload_id": "file id of the last rules upload",
     "r_edges": "RFM threshold edges for R as typed",
     "f_edges": "RFM threshold edges for F as typed",

@@ -97,18 +97,46 @@ def grid_table(lang: str, codes: np.ndarray, value: np.ndarray, potential: np.nd
     return grid
 
 
-def stage_rules(lang: str, d):
+def stage_rules(lang: str, d, dated: bool = True):
+    """The stage rule (tenure & trend, or status per period when there are transactions) and
+    its thresholds, all shown and adjustable, in the URL. Returns (rules, rule, period)."""
     from crm_core.lifecycle import StageRules
+    from crm_core.params import STAGE_PERIOD, STAGE_RULE
 
+    rule, period = "trend", STAGE_PERIOD.default
+    if dated:
+        persist_param(STAGE_RULE)
+        st.radio(
+            t(STAGE_RULE.label, lang),
+            list(STAGE_RULE.choices),
+            key=STAGE_RULE.name,
+            horizontal=True,
+            format_func=lambda k: t(f"lc.stage.rule.{k}", lang),
+        )
+        share_params((STAGE_RULE,))
+        rule = st.session_state[STAGE_RULE.name]
     with st.expander(t("lc.stage.rules", lang), expanded=False):
+        shown = STAGES if rule == "trend" else tuple(p for p in STAGES if p.name in ("st_growth", "st_decline"))
         values = {}
-        for col, p in zip(st.columns(len(STAGES)), STAGES, strict=True):
+        for col, p in zip(st.columns(len(shown) + (rule == "status")), shown, strict=False):
             persist_param(p, getattr(d, STAGE_FIELDS[p.name]))
             values[STAGE_FIELDS[p.name]] = col.number_input(t(p.label, lang), *p.bounds, key=p.name)
-        share_params(STAGES)
-        rules = StageRules(**values)
-        st.caption(t("lc.stage.explain", lang, **rules.__dict__))
-    return rules
+        share_params(shown)
+        if rule == "status":
+            persist_param(STAGE_PERIOD)
+            st.columns(len(shown) + 1)[-1].selectbox(
+                t(STAGE_PERIOD.label, lang),
+                list(STAGE_PERIOD.choices),
+                key=STAGE_PERIOD.name,
+                format_func=lambda k: t(f"ot.period.{k}", lang),
+            )
+            share_params((STAGE_PERIOD,))
+            period = st.session_state[STAGE_PERIOD.name]
+        rules = StageRules(**{**d.__dict__, **values})
+        key = "lc.stage.explain" if rule == "trend" else "lc.stage.explain.status"
+        st.caption(t(key, lang, period=t(f"ot.period.{period}", lang), **rules.__dict__))
+    st.caption(t("lc.stage.aliases", lang))
+    return rules, rule, period
 
 
 def stage_views(lang: str, frame: pd.DataFrame, stages, cells) -> None:
