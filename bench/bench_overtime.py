@@ -89,7 +89,7 @@ def run(rows: int, runs: int) -> dict:
     out["cohorts"], _ = median(lambda: overtime.cohorts(tx, "month", b), runs)
     out["migration"], _ = median(lambda: overtime.migration(tx, a, b, cn8), runs)
     out["migration_plain"], _ = median(lambda: (plain(tx, RFM_SQL, [a]), plain(tx, RFM_SQL, [b])), runs)
-    history = overtime.History(tx)  # the page indexes the purchase days once per data
+    out["index"], history = median(lambda: overtime.History(tx), 1)  # the page indexes the purchase days once
     at_b = overtime.segments_at(history, b, cn8)
     out["move_a"], _ = median(lambda: overtime.combine(overtime.segments_at(history, a2, cn8), at_b, cn8), runs)
     return out
@@ -113,13 +113,14 @@ def main() -> None:
         "is that second step alone (the page keeps the index and B's segments).",
         "",
         "| rows | customers | status (months) | plain DuckDB | cohorts | migration (cn8) | plain DuckDB | "
-        "move date A |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "of which the index | move date A |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
             f"| {r['rows']:,} | {r['customers']:,} | {r['status']:.2f} s ({r['months']}) | {r['status_plain']:.2f} s | "
-            f"{r['cohorts']:.2f} s | {r['migration']:.2f} s | {r['migration_plain']:.2f} s | {r['move_a']:.2f} s |"
+            f"{r['cohorts']:.2f} s | {r['migration']:.2f} s | {r['migration_plain']:.2f} s | {r['index']:.2f} s | "
+            f"{r['move_a']:.2f} s |"
         )
     write_section("Customers over time", lines)
     print("\n".join(lines))

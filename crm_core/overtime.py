@@ -217,15 +217,21 @@ class Migration:
 
 
 _DAILY = """
-WITH t AS (SELECT customer_id, CAST(order_date AS DATE) AS day, amount{order_col} FROM transactions){orders_cte}
-SELECT customer_id, day, SUM(orders) AS orders, SUM(amount) AS amount, SUM(returned) AS returned,
-       bool_or(bought) AS bought
-FROM (
-    SELECT customer_id, day, {row_orders} AS orders, amount,
-           CASE WHEN amount < 0 THEN -amount ELSE 0 END AS returned, amount > 0 AS bought
-    FROM t{orders_union}
+WITH t AS (SELECT customer_id, CAST(order_date AS DATE) AS day, amount{order_col} FROM transactions){orders_cte},
+d AS (
+    SELECT customer_id, day, SUM(orders) AS orders, SUM(amount) AS amount, SUM(returned) AS returned,
+           bool_or(bought) AS bought
+    FROM (
+        SELECT customer_id, day, {row_orders} AS orders, amount,
+               CASE WHEN amount < 0 THEN -amount ELSE 0 END AS returned, amount > 0 AS bought
+        FROM t{orders_union}
+    )
+    GROUP BY customer_id, day
 )
-GROUP BY customer_id, day
+SELECT CASE WHEN row_number() OVER (PARTITION BY customer_id ORDER BY day) = 1 THEN customer_id END AS first_of,
+       epoch_ms(day) // 86400000 AS day, orders, amount, returned, bought
+FROM d
+ORDER BY customer_id, day
 """
 
 
@@ -259,18 +265,20 @@ class History:
         cursor = duckdb_backend().con.cursor()
         try:
             cursor.register("transactions", frame)
-            daily = cursor.execute(sql).df()
+            # sorted by customer, then day, on the engine; the id only on each customer's first row
+            daily = cursor.execute(sql).fetchnumpy()
         finally:
             cursor.close()
-        daily = daily.sort_values(["customer_id", "day"], kind="stable").reset_index(drop=True)
-        codes, ids = pd.factorize(daily["customer_id"], sort=False)
-        self.ids = pd.array(ids, dtype="string")
-        self.starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.array([], int)
-        self.day = (pd.to_datetime(daily["day"]).to_numpy("datetime64[D]")).astype("int64")
-        self.orders = daily["orders"].to_numpy("int64")
-        self.amount = daily["amount"].to_numpy(float)
-        self.returned = daily["returned"].to_numpy(float)
-        self.bought = daily["bought"].to_numpy(bool)
+        first_of = daily["first_of"]
+        mask = getattr(first_of, "mask", None)
+        starts = np.flatnonzero(~mask) if mask is not None and np.ndim(mask) else np.arange(len(first_of))
+        self.starts = starts
+        self.ids = pd.array(np.asarray(first_of[starts], dtype=object), dtype="string")
+        self.day = np.asarray(daily["day"], dtype="int64")
+        self.orders = np.asarray(daily["orders"], dtype="int64")
+        self.amount = np.asarray(daily["amount"], dtype=float)
+        self.returned = np.asarray(daily["returned"], dtype=float)
+        self.bought = np.asarray(daily["bought"], dtype=bool)
 
     def at(self, as_of: dt.date) -> pd.DataFrame:
         """The per-customer summary as of ``as_of`` (rows on the date count), customers who had
@@ -300,7 +308,8 @@ class History:
                 "returns": reduce(np.add, np.where(m, self.returned, 0.0))[keep],
             }
         )
-        return out.sort_values("customer_id", kind="stable").reset_index(drop=True)[CUSTOMER_COLUMNS]
+        self.last_positions = np.flatnonzero(keep)  # which of self.ids these rows are (for combine)
+        return out[CUSTOMER_COLUMNS]  # already in id order (the engine sorted the index)
 
 
 def segments_at(transactions: pd.DataFrame | History, as_of: dt.date, scheme, params=None, split: dict | None = None):
@@ -309,10 +318,12 @@ def segments_at(transactions: pd.DataFrame | History, as_of: dt.date, scheme, pa
     ``transactions``: the rows, or a :class:`History` of them (much faster for many dates).
     ``scheme``: a :class:`~crm_core.segments.Scheme` (RFM rules with ``params``) or
     ``"value_matrix"`` (types at the mean lines; ``split`` = {"f": …, "s": …} holds them).
-    Returns (frame with ``customer_id, segment, recency_days, frequency, monetary``, splits).
+    Returns (frame with ``customer_id, segment, recency_days, frequency, monetary`` and, for
+    :func:`combine`, ``_pos`` (place in the history) and ``_rank`` (segment value rank), splits).
     """
     history = transactions if isinstance(transactions, History) else History(transactions)
     customers = history.at(as_of)
+    positions = history.last_positions
     if customers.empty:
         empty = pd.DataFrame(columns=["customer_id", "segment", "recency_days", "frequency", "monetary"])
         return empty, {}
@@ -323,21 +334,26 @@ def segments_at(transactions: pd.DataFrame | History, as_of: dt.date, scheme, pa
         codes = type_codes(
             customers["frequency"].to_numpy(float), customers["avg_spend"].to_numpy(float), f_line, s_line
         )
-        seg = np.asarray(TYPES, dtype=object)[codes]
+        keys = list(TYPES)
         used = {"f": float(f_line), "s": float(s_line)}
     else:
         from crm_core.rfm import RfmParams, flags, prepare, splits
         from crm_core.segments import assign, compile_scheme
 
         p = params or RfmParams()
-        prep = prepare(customers, p)
+        # ranks cost ~0.5 s at a million customers: skip them when the rules read only flags
+        prep = prepare(customers, p, with_scores=scheme.uses_scores or p.split_method == "score_mean")
         used = split or splits(prep, p)
         f = flags(prep, used, on_scores=p.split_method == "score_mean")
         codes = assign(compile_scheme(scheme), f, prep.scores)
         codes = np.where(codes < 0, len(scheme.rules), codes)
-        seg = np.asarray(scheme.keys, dtype=object)[codes]
+        keys = scheme.keys
     out = customers[["customer_id", "recency_days", "frequency", "monetary"]].copy()
-    out.insert(1, "segment", seg)
+    out.insert(1, "segment", pd.Series(np.asarray(keys, dtype=object)[codes], index=out.index, dtype=object))
+    order = {k: i for i, k in enumerate(value_order(scheme))}
+    # for combine(): where each customer sits in the history, and the segment's value rank
+    out["_pos"] = positions
+    out["_rank"] = np.asarray([order[k] for k in keys])[codes]
     return out, used
 
 
@@ -382,26 +398,39 @@ def combine(at_a: tuple, at_b: tuple, scheme, held: bool = False) -> Migration:
     """A :class:`Migration` from :func:`segments_at` at A and at B (so a page can keep B's
     segments while the user moves A)."""
     (a, split_a), (b, split_b) = at_a, at_b
-    out = b.rename(columns={"segment": "segment_to", **{c: f"{c.split('_')[0]}_to" for c in _RFM}}).merge(
-        a.rename(columns={"segment": "segment_from", **{c: f"{c.split('_')[0]}_from" for c in _RFM}}),
-        on="customer_id",
-        how="left",
-    )
-    out["segment_from"] = out["segment_from"].fillna("")
+    out = b.rename(columns={"segment": "segment_to", **{c: f"{c.split('_')[0]}_to" for c in _RFM}})
+    src = a.rename(columns={"segment": "segment_from", **{c: f"{c.split('_')[0]}_from" for c in _RFM}})
+    if "_pos" in a.columns and "_pos" in b.columns:
+        # both from one History: align by position (ids sorted, everyone at A is also at B)
+        pos_a, pos_b = a["_pos"].to_numpy(), b["_pos"].to_numpy()
+        at = np.full(len(b), -1)
+        at[np.searchsorted(pos_b, pos_a)] = np.arange(len(a))
+        found = at >= 0
+        seg = np.full(len(b), "", dtype=object)
+        seg[found] = src["segment_from"].to_numpy(dtype=object)[at[found]]
+        out["segment_from"] = pd.Series(seg, index=out.index, dtype=object)
+        for c in _RFM:
+            col = f"{c.split('_')[0]}_from"
+            values = np.full(len(b), np.nan)
+            values[found] = src[col].to_numpy(float)[at[found]]
+            out[col] = values
+        rank_from = np.full(len(b), np.nan)
+        rank_from[found] = a["_rank"].to_numpy()[at[found]]
+        rank_to = b["_rank"].to_numpy(float)
+    else:
+        out = out.merge(src, on="customer_id", how="left")
+        out["segment_from"] = out["segment_from"].fillna("")
+        order = {k: i for i, k in enumerate(value_order(scheme))}
+        rank_from = out["segment_from"].map(order).to_numpy(float)
+        rank_to = out["segment_to"].map(order).to_numpy(float)
     out["revenue_between"] = out["monetary_to"] - out["monetary_from"].fillna(0.0)
-    order = {k: i for i, k in enumerate(value_order(scheme))}
-    rank_from = out["segment_from"].map(order)
-    rank_to = out["segment_to"].map(order)
-    out["move"] = np.select(
-        [out["segment_from"] == "", rank_to < rank_from, rank_to > rank_from],
-        ["new", "up", "down"],
-        default="same",
-    )
+    new = (out["segment_from"] == "").to_numpy()
+    out["move"] = np.select([new, rank_to < rank_from, rank_to > rank_from], ["new", "up", "down"], default="same")
     cols = [
         "customer_id", "segment_from", "segment_to", "recency_from", "frequency_from", "monetary_from",
         "recency_to", "frequency_to", "monetary_to", "revenue_between", "move",
     ]  # fmt: skip
-    return Migration(out[cols], value_order(scheme), split_a, split_b, held)
+    return Migration(out[cols].reset_index(drop=True), value_order(scheme), split_a, split_b, held)
 
 
 _RFM = ("recency_days", "frequency", "monetary")

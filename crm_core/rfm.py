@@ -132,8 +132,9 @@ def _short(v: float) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def prepare(customers: pd.DataFrame, params: RfmParams) -> Prepared:
-    """Values and scores for every customer (the expensive step: ranks)."""
+def prepare(customers: pd.DataFrame, params: RfmParams, with_scores: bool = True) -> Prepared:
+    """Values and scores for every customer (the expensive step: ranks). ``with_scores=False``
+    skips the ranks (scores all 1) for a scheme that reads only high/low flags."""
     params.validate()
     m_col = params.m_basis
     base = customers[["customer_id", "recency_days", "frequency", "monetary", "avg_spend"]]
@@ -144,7 +145,9 @@ def prepare(customers: pd.DataFrame, params: RfmParams) -> Prepared:
             base[m_col].to_numpy(dtype=float),
         ]
     )
-    if params.score_method == "quantile":
+    if not with_scores:
+        scores = np.ones((len(base), 3), dtype=np.int8)
+    elif params.score_method == "quantile":
         scores = np.column_stack(
             [quantile_scores(values[:, i], params.bins, reverse=(d == "r")) for i, d in enumerate(DIMS)]
         )
@@ -155,7 +158,7 @@ def prepare(customers: pd.DataFrame, params: RfmParams) -> Prepared:
                 for i, d in enumerate(DIMS)
             ]
         )
-    notes = score_notes(values, scores, params.points)
+    notes = score_notes(values, scores, params.points) if with_scores else []
     return Prepared(base, values, scores, base["monetary"].to_numpy(dtype=float), params, notes)
 
 
