@@ -160,7 +160,8 @@ def main() -> None:
                 )
             else:
                 lines.append(f"* {r['customers']:,} customers: failed: {p}")
-    write_section("Lifetime value", lines)
+    if not args.quick:  # the quick mode (a test) only checks that the script runs
+        write_section("Lifetime value", lines)
     print("\n".join(lines))
 
 
