@@ -83,7 +83,9 @@ def test_value_matrix_migration_and_history(demo_tx):
     hist = at.dataframe[0].value
     assert len(hist) == 9  # 2023-Q1 … 2025-Q1 (the analysis date, 2025-01-01, opens Q1 2025)
     assert hist.iloc[:, 1:].sum(axis=1).is_monotonic_increasing  # customers only accumulate
-    at.selectbox(key="ot_who").set_value("C00001").run()
+    at.text_input(key="ot_who").set_value("nobody").run()
+    assert not at.exception and any("nobody" in i.value for i in at.info)
+    at.text_input(key="ot_who").set_value("C00001").run()
     assert not at.exception
     own = at.dataframe[-1].value
     assert {"period", "segment", "status"} <= set(own.columns) and own["status"].iloc[0] == "New"

@@ -223,10 +223,11 @@ def history_view(lang: str, ds, scheme, period: str, token_key: tuple) -> None:
     shown = hist.rename(columns={k: name(k) for k in keys})
     st.dataframe(shown, hide_index=True)
     st.markdown(f"**{t('ot.customer', lang)}**")
-    ids = ds.result.customers["customer_id"]
-    who = st.selectbox(t("ot.customer.pick", lang), ids.head(5000).tolist(), index=None, key="ot_who")
-    if who is not None:
-        own = overtime.customer_history(tx, str(who), period, scheme, None, as_of)
+    who = st.text_input(t("ot.customer.pick", lang), key="ot_who", max_chars=200).strip()
+    if who and not (ds.result.customers["customer_id"] == who).any():
+        st.info(t("ot.customer.unknown", lang, id=md_escape(who)))
+    elif who:
+        own = overtime.customer_history(tx, who, period, scheme, None, as_of)
         own["segment"] = [name(k) if k else "" for k in own["segment"]]
         own["status"] = [t(f"ot.status.{k}", lang) if k else "" for k in own["status"]]
         table(own, lang)
