@@ -160,18 +160,21 @@ TEXTBOOK_ALIASES = {"growth": "形成期", "decline": "退化期"}  # the textbo
 def status_stages(
     customers: pd.DataFrame, transactions: pd.DataFrame, as_of: dt.date, period: str, rules: StageRules = StageRules()
 ) -> pd.DataFrame:
-    """Lifecycle stage per customer from their status in the last period before the analysis
-    date (the period holding the day before it) and the spend change against the period before.
+    """Lifecycle stage per customer from their status in the last complete period before the
+    analysis date (the one ending on or before it), with the days after it up to the analysis
+    date (a period still running) counted as activity too.
 
-    Rules in order: new in that period → exploration; not active in it (lapsed, or gone
-    longer) → decline; active (retained or reactivated) with spend change ≤ ``decline_pct`` →
-    decline, ≥ ``growth_pct`` → growth; otherwise maturity. Spend = net spend in the period; a
-    customer with nothing the period before counts as growing.
+    Rules in order: first purchase in that period or later → exploration; no purchase in it
+    nor after it → decline (lapsed if they bought in the period before, else inactive); active
+    (retained or reactivated) with spend change ≤ ``decline_pct`` → decline, ≥ ``growth_pct``
+    → growth; otherwise maturity. Spend change compares the net spend in that period and the
+    days since with the period before's; a customer with nothing in the period before counts
+    as growing.
 
     Returns ``customer_id, status, spend_now, spend_before, spend_change_pct, stage`` in the
     order of ``customers``.
     """
-    from crm_core.overtime import period_index
+    from crm_core.overtime import period_end, period_index
 
     tx = transactions[transactions["order_date"].dt.normalize() <= pd.Timestamp(as_of)]
     day = tx["order_date"].dt
@@ -181,27 +184,26 @@ def status_stages(
         idx = day.year * 4 + (day.month - 1) // 3
     else:
         idx = day.year
-    now = period_index(as_of - dt.timedelta(days=1), period)
+    here = period_index(as_of, period)
+    now = here if period_end(here, period) <= as_of else here - 1  # the last complete period
     buy = tx["amount"] > 0
     g = tx["customer_id"]
-    first = idx.where(buy).groupby(g).min()
-    active_now = buy & (idx == now)
-    active_before = buy & (idx == now - 1)
     frame = pd.DataFrame(
         {
-            "first": first,
-            "now": active_now.groupby(g).any(),
-            "before": active_before.groupby(g).any(),
-            "spend_now": tx["amount"].where(idx == now, 0.0).groupby(g).sum(),
+            "first": idx.where(buy).groupby(g).min(),
+            "active": (buy & (idx >= now)).groupby(g).any(),  # in it, or in the days since
+            "before": (buy & (idx == now - 1)).groupby(g).any(),
+            "spend_now": tx["amount"].where(idx >= now, 0.0).groupby(g).sum(),
             "spend_before": tx["amount"].where(idx == now - 1, 0.0).groupby(g).sum(),
         }
     ).reindex(customers["customer_id"])
-    frame = frame.fillna({"now": False, "before": False, "spend_now": 0.0, "spend_before": 0.0})
-    new = frame["now"].to_numpy(bool) & (frame["first"].to_numpy(float) == now)
-    active = frame["now"].to_numpy(bool)
+    frame = frame.fillna({"active": False, "before": False, "spend_now": 0.0, "spend_before": 0.0})
+    new = frame["first"].to_numpy(float) >= now
+    active = frame["active"].to_numpy(bool)
     before = frame["before"].to_numpy(bool)
-    status = np.select([new, active & before, active], ["new", "retained", "reactivated"], default="lapsed")
-    status = np.where(~active & ~before, "inactive", status)
+    status = np.select(
+        [new, active & before, active, before], ["new", "retained", "reactivated", "lapsed"], default="inactive"
+    )
     s_now, s_before = frame["spend_now"].to_numpy(float), frame["spend_before"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         change = np.where(s_before > 0, 100 * (s_now - s_before) / s_before, np.where(s_now > 0, np.inf, 0.0))

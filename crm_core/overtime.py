@@ -16,6 +16,7 @@ The aggregation runs as SQL on DuckDB (window functions over each customer's act
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.errors import CrmError
+from crm_core.segments import NEW_SINCE
 
 PERIODS = ("month", "quarter", "year")
 STATUSES = ("new", "retained", "reactivated", "lapsed")
@@ -281,12 +283,16 @@ class History:
         self.bought = np.asarray(daily["bought"], dtype=bool)
 
     def at(self, as_of: dt.date) -> pd.DataFrame:
+        """The per-customer summary as of ``as_of`` (see :meth:`at_with_positions`)."""
+        return self.at_with_positions(as_of)[0]
+
+    def at_with_positions(self, as_of: dt.date) -> tuple[pd.DataFrame, np.ndarray]:
         """The per-customer summary as of ``as_of`` (rows on the date count), customers who had
         bought by then, sorted by id: the columns of :data:`crm_core.summarize.CUSTOMER_COLUMNS`."""
         from crm_core.summarize import CUSTOMER_COLUMNS
 
         if not len(self.starts):
-            return pd.DataFrame(columns=CUSTOMER_COLUMNS)
+            return pd.DataFrame(columns=CUSTOMER_COLUMNS), np.array([], dtype=int)
         cut = np.datetime64(as_of, "D").astype("int64")
         m = self.day <= cut
         buy = m & self.bought
@@ -308,8 +314,9 @@ class History:
                 "returns": reduce(np.add, np.where(m, self.returned, 0.0))[keep],
             }
         )
-        self.last_positions = np.flatnonzero(keep)  # which of self.ids these rows are (for combine)
-        return out[CUSTOMER_COLUMNS]  # already in id order (the engine sorted the index)
+        # already in id order (the engine sorted the index); the positions say which indexed
+        # customers the rows are (returned, not stored: the index is shared between sessions)
+        return out[CUSTOMER_COLUMNS], np.flatnonzero(keep)
 
 
 def segments_at(transactions: pd.DataFrame | History, as_of: dt.date, scheme, params=None, split: dict | None = None):
@@ -322,8 +329,7 @@ def segments_at(transactions: pd.DataFrame | History, as_of: dt.date, scheme, pa
     :func:`combine`, ``_pos`` (place in the history) and ``_rank`` (segment value rank), splits).
     """
     history = transactions if isinstance(transactions, History) else History(transactions)
-    customers = history.at(as_of)
-    positions = history.last_positions
+    customers, positions = history.at_with_positions(as_of)
     if customers.empty:
         empty = pd.DataFrame(columns=["customer_id", "segment", "recency_days", "frequency", "monetary"])
         return empty, {}
@@ -341,6 +347,8 @@ def segments_at(transactions: pd.DataFrame | History, as_of: dt.date, scheme, pa
         from crm_core.segments import assign, compile_scheme
 
         p = params or RfmParams()
+        if scheme.bins and scheme.uses_scores and p.points != scheme.bins and p.score_method == "quantile":
+            p = dataclasses.replace(p, bins=scheme.bins)  # rules written for 3 or 4 points score on them
         # ranks cost ~0.5 s at a million customers: skip them when the rules read only flags
         prep = prepare(customers, p, with_scores=scheme.uses_scores or p.split_method == "score_mean")
         used = split or splits(prep, p)
@@ -400,11 +408,16 @@ def combine(at_a: tuple, at_b: tuple, scheme, held: bool = False) -> Migration:
     (a, split_a), (b, split_b) = at_a, at_b
     out = b.rename(columns={"segment": "segment_to", **{c: f"{c.split('_')[0]}_to" for c in _RFM}})
     src = a.rename(columns={"segment": "segment_from", **{c: f"{c.split('_')[0]}_from" for c in _RFM}})
+    aligned = False
     if "_pos" in a.columns and "_pos" in b.columns:
-        # both from one History: align by position (ids sorted, everyone at A is also at B)
+        # both from one History: align by position (ids sorted; everyone who had bought by A
+        # has by B), checked, else the join below
         pos_a, pos_b = a["_pos"].to_numpy(), b["_pos"].to_numpy()
+        idx = np.searchsorted(pos_b, pos_a)
+        aligned = bool((idx < len(pos_b)).all() and (pos_b[np.minimum(idx, len(pos_b) - 1)] == pos_a).all())
+    if aligned:
         at = np.full(len(b), -1)
-        at[np.searchsorted(pos_b, pos_a)] = np.arange(len(a))
+        at[idx] = np.arange(len(a))
         found = at >= 0
         seg = np.full(len(b), "", dtype=object)
         seg[found] = src["segment_from"].to_numpy(dtype=object)[at[found]]
@@ -437,10 +450,11 @@ _RFM = ("recency_days", "frequency", "monetary")
 
 
 def migration_matrix(mig: Migration) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Customers and revenue between the dates, from segment at A (rows, ``new`` last) to
+    """Customers and revenue between the dates, from segment at A (rows, ``_new`` last: new
+    since A, a key no rule may use) to
     segment at B (columns). The customers add up to everyone who bought by B."""
-    rows = [*mig.keys, "new"]
-    frame = mig.customers.assign(src=mig.customers["segment_from"].replace("", "new"))
+    rows = [*mig.keys, NEW_SINCE]
+    frame = mig.customers.assign(src=mig.customers["segment_from"].replace("", NEW_SINCE))
     n = pd.crosstab(frame["src"], frame["segment_to"]).reindex(index=rows, columns=mig.keys, fill_value=0)
     rev = (
         frame.pivot_table(index="src", columns="segment_to", values="revenue_between", aggfunc="sum", observed=False)

@@ -58,7 +58,7 @@ SCHEME = {
                 "type": "object",
                 "required": ["key", "when"],
                 "properties": {
-                    "key": {**_NAME, "minLength": 1, "not": {"const": "unassigned"}},
+                    "key": {**_NAME, "minLength": 1, "not": {"enum": ["unassigned", "_new"]}},
                     "when": {
                         "type": "object",
                         "minProperties": 1,

@@ -23,6 +23,7 @@ from crm_core.schemas import read_json
 HERE = Path(__file__).resolve().parent / "schemes"
 BUILTIN = ("cn8", "en10")
 UNASSIGNED = "unassigned"
+NEW_SINCE = "_new"  # the over-time matrix's "new since date A" row; reserved like unassigned
 FLAG_DIMS = ("r", "f", "m")
 SCORE_DIMS = ("r_score", "f_score", "m_score")
 MAX_BINS = 5
@@ -113,7 +114,7 @@ def parse_scheme(data: object) -> Scheme:
         if not isinstance(raw, dict):
             raise CrmError("error.rule_shape", rule=f"#{i}")
         key = raw.get("key")
-        if not isinstance(key, str) or not key.strip() or key == UNASSIGNED:
+        if not isinstance(key, str) or not key.strip() or key in (UNASSIGNED, NEW_SINCE):
             raise CrmError("error.rule_key", rule=f"#{i}")
         if key in seen:
             raise CrmError("error.rule_duplicate", rule=key)

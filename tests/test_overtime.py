@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from crm_core import overtime
 from crm_core.errors import CrmError
 from crm_core.rfm import rfm
-from crm_core.segments import builtin, load_scheme
+from crm_core.segments import NEW_SINCE, builtin, load_scheme
 from crm_core.summarize import summarize
 
 
@@ -147,7 +147,7 @@ def test_migration_against_segments_computed_at_each_date():
     assert set(got.index[new]) == set(at_b.index) - set(at_a.index)
     n, rev = overtime.migration_matrix(mig)
     assert n.to_numpy().sum() == len(at_b)  # the matrix adds up to the customers at B
-    assert n.loc["new"].sum() == new.sum()
+    assert n.loc[NEW_SINCE].sum() == new.sum()
     spent = t[(t["order_date"] >= "2024-07-01") & (t["order_date"] < "2025-01-01")]
     spent = spent[spent["customer_id"].isin(at_b.index)]["amount"].sum()
     assert rev.to_numpy().sum() == pytest.approx(spent)
@@ -234,6 +234,9 @@ def test_status_based_lifecycle_stages_by_hand():
         ("back", "2023-11-05", 30.0),
         ("back", "2024-03-20", 30.0),  # reactivated, nothing the month before → growth
         ("gone", "2023-06-01", 10.0),  # long gone → decline
+        ("today", "2024-04-01", 20.0),  # first purchase on the analysis date itself → exploration
+        ("late", "2024-02-10", 40.0),
+        ("late", "2024-04-01", 40.0),  # not in March, but on the analysis date: active, not lapsed
     ]
     t = tx(rows)
     customers = summarize(t, dt.date(2024, 4, 1))
@@ -247,6 +250,45 @@ def test_status_based_lifecycle_stages_by_hand():
         "lapsed": ("lapsed", "decline"),
         "back": ("reactivated", "growth"),
         "gone": ("inactive", "decline"),
+        "today": ("new", "exploration"),
+        "late": ("retained", "maturity"),  # February, and again on the analysis date: 40 against 40
     }
     for who, (status, stage) in expected.items():
         assert (got.loc[who, "status"], got.loc[who, "stage"]) == (status, stage), who
+
+
+@pytest.mark.parametrize("scheme", ["en10", "value_matrix", "rules3"])
+def test_every_matrix_adds_up_to_the_customers_at_b(scheme):
+    # en10 has a segment called "new": it must not merge with the "new since A" row
+    from crm_core import demo
+    from crm_core.ingest import LoadOptions, load
+
+    data, name = demo.demo_bytes("demo")
+    t = load(data, name, LoadOptions()).transactions
+    if scheme == "rules3":  # rules written for 3 score points score on 3 points
+        chosen = load_scheme('{"bins": 3, "rules": [{"key": "top", "when": {"r_score": [3, 3]}},'
+                             ' {"key": "rest", "when": {"r_score": [1, 2]}}]}')  # fmt: skip
+    else:
+        chosen = builtin(scheme) if scheme == "en10" else overtime.VALUE_MATRIX
+    mig = overtime.migration(t, dt.date(2024, 6, 30), dt.date(2024, 12, 31), chosen)
+    n, _ = overtime.migration_matrix(mig)
+    assert n.to_numpy().sum() == len(mig.customers) == len(summarize(t[t["order_date"] < "2025-01-01"]))
+    assert n.loc[NEW_SINCE].sum() == (mig.customers["segment_from"] == "").sum()
+    if scheme == "rules3":
+        assert (mig.customers["segment_to"] != "unassigned").all()
+    with pytest.raises(CrmError):
+        load_scheme('{"rules": [{"key": "_new", "when": {"m": "low"}}]}')
+
+
+def test_status_stages_use_the_last_complete_period():
+    from crm_core.lifecycle import status_stages
+
+    rows = [("a", "2024-02-10", 10.0), ("a", "2024-03-10", 10.0), ("b", "2024-03-05", 10.0), ("b", "2024-04-10", 10.0)]
+    t = tx(rows)
+    mid = dt.date(2024, 4, 15)  # April is still running: March is the last complete month
+    got = status_stages(summarize(t, mid), t, mid, "month").set_index("customer_id")
+    assert got.loc["a", "status"] == "retained" and got.loc["a", "stage"] == "maturity"  # Feb 10 → Mar 10: flat
+    assert got.loc["b", "status"] == "new" and got.loc["b", "stage"] == "exploration"  # first bought in March
+    end = dt.date(2024, 3, 31)  # the analysis date closes March: March is complete
+    got = status_stages(summarize(t[t["order_date"] <= "2024-03-31"], end), t, end, "month").set_index("customer_id")
+    assert got.loc["b", "status"] == "new"

@@ -11,9 +11,9 @@ from crm_core import charts, overtime
 from crm_core.errors import CrmError
 from crm_core.export import to_csv_bytes, to_excel_bytes
 from crm_core.i18n import t
-from crm_core.segments import builtin
+from crm_core.segments import NEW_SINCE, builtin
 from ui.state import per_dataset
-from ui.widgets import md_escape, number, persisted, share, table
+from ui.widgets import md_escape, number, persisted, safe_filename, share, table
 
 SCHEMES = ("cn8", "en10", "custom", overtime.VALUE_MATRIX)
 PRESETS = {"month": 1, "quarter": 3, "year": 12}
@@ -48,8 +48,8 @@ def period_choice(lang: str) -> str:
 
 def label_of(scheme, lang: str):
     if scheme == overtime.VALUE_MATRIX:
-        return lambda k: t(f"vm.type.{k}", lang) if k != "new" else t("ot.new_since_a", lang)
-    return lambda k: scheme.label(k, lang) if k != "new" else t("ot.new_since_a", lang)
+        return lambda k: t(f"vm.type.{k}", lang) if k != NEW_SINCE else t("ot.new_since_a", lang)
+    return lambda k: scheme.label(k, lang) if k != NEW_SINCE else t("ot.new_since_a", lang)
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
@@ -60,6 +60,9 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 def migration_view(lang: str, ds, scheme, token_key: tuple) -> None:
     tx, as_of = ds.result.transactions, ds.result.report.as_of
     first = pd.Timestamp(tx["order_date"].min()).date()
+    if as_of - first < dt.timedelta(days=2):  # no room for two dates
+        st.info(t("ot.too_short", lang, first=first.isoformat(), as_of=as_of.isoformat()))
+        return
     persisted("ot_preset", "quarter", str, ["month", "quarter", "year", "custom"])
     c0, c1, c2 = st.columns([2, 1, 1])
     c0.radio(
@@ -70,6 +73,9 @@ def migration_view(lang: str, ds, scheme, token_key: tuple) -> None:
         format_func=lambda k: t(f"ot.preset.{k}", lang),
     )
     persisted("ot_to", as_of, _date)
+    if st.session_state.get("ot_to_for") not in (None, as_of):  # a new analysis date: B follows it
+        st.session_state.ot_to = as_of
+    st.session_state.ot_to_for = as_of
     st.session_state.ot_to = min(max(st.session_state.ot_to, first + dt.timedelta(days=1)), as_of)
     preset = st.session_state.ot_preset
     default_from = _months_before(st.session_state.ot_to, PRESETS.get(preset, 3))
@@ -149,7 +155,7 @@ def cell_exports(lang: str, mig, n: pd.DataFrame, name) -> None:
         format_func=lambda c: f"{name(c[0])} → {name(c[1])} ({n.loc[c[0], c[1]]:,})",
         key="ot_cell",
     )
-    src = mig.customers["segment_from"].replace("", "new")
+    src = mig.customers["segment_from"].replace("", NEW_SINCE)
     part = mig.customers[(src == pick[0]) & (mig.customers["segment_to"] == pick[1])]
     shown = part.head(500).assign(
         segment_from=lambda d: [name(k) if k else "" for k in d["segment_from"]],
@@ -158,7 +164,7 @@ def cell_exports(lang: str, mig, n: pd.DataFrame, name) -> None:
     )
     table(shown, lang)  # the downloads keep the keys, as the command line writes them
     c1, c2 = st.columns(2)
-    stem = f"migration_{pick[0]}_to_{pick[1]}"
+    stem = safe_filename(f"migration_{pick[0]}_to_{pick[1]}")
     c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(part), f"{stem}.csv", "text/csv", key="ot_dl_csv")
     c2.download_button(
         t("drill.xlsx", lang), lambda: to_excel_bytes(part, "migration"), f"{stem}.xlsx", key="ot_dl_xlsx"

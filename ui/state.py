@@ -40,6 +40,7 @@ KEYS = {
     "upload_file": "(name, bytes) of the last upload: the uploader's value is dropped on a page switch",
     "custom_scheme": "the user's own RFM segment rules",
     "as_of_for": "the data the analysis date was chosen for (a new upload starts at its own date)",
+    "ot_to_for": "the analysis date date B was set for (B follows a new analysis date)",
     "rules_upload_id": "file id of the last rules upload",
     "r_edges": "RFM threshold edges for R as typed",
     "f_edges": "RFM threshold edges for F as typed",
