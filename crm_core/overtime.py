@@ -464,7 +464,9 @@ def migration_matrix(mig: Migration) -> tuple[pd.DataFrame, pd.DataFrame]:
     return n, rev
 
 
-def segment_history(transactions: pd.DataFrame, period: str, scheme, params=None, as_of: dt.date | None = None):
+def segment_history(
+    transactions: pd.DataFrame, period: str, scheme, params=None, as_of: dt.date | None = None, history=None
+):
     """Customers per segment at the end of each period (splits recomputed at each end).
 
     Returns a DataFrame with ``period`` and one column per segment key (``value_order``),
@@ -476,7 +478,7 @@ def segment_history(transactions: pd.DataFrame, period: str, scheme, params=None
     if dates.empty:
         return pd.DataFrame(columns=["period", *value_order(scheme)])
     end = as_of or dates.max().date()
-    history, rows = History(transactions), []
+    history, rows = history or History(transactions), []
     for i in range(period_index(dates.min().date(), period), period_index(end, period) + 1):
         day = min(period_end(i, period), end)
         seg, _ = segments_at(history, day, scheme, params)
@@ -485,8 +487,11 @@ def segment_history(transactions: pd.DataFrame, period: str, scheme, params=None
     return pd.DataFrame(rows)
 
 
-def customer_history(transactions: pd.DataFrame, customer_id: str, period: str, scheme, params=None, as_of=None):
-    """One customer's segment and status at the end of each period since their first purchase:
+def customer_history(
+    transactions: pd.DataFrame, customer_id: str, period: str, scheme, params=None, as_of=None, history=None
+):
+    """One customer's segment and status at the end of each period since their first purchase
+    (``history``: a :class:`History` of the same rows, to reuse):
     ``period, segment, status`` (status empty in a period where they were neither active nor
     just lapsed)."""
     _check(period)
@@ -496,8 +501,10 @@ def customer_history(transactions: pd.DataFrame, customer_id: str, period: str, 
         return pd.DataFrame(columns=["period", "segment", "status"])
     end = as_of or pd.to_datetime(transactions["order_date"]).max().date()
     months = {period_index(d.date(), period) for d in bought if d.date() <= end}
+    if not months:  # bought only after the analysis date
+        return pd.DataFrame(columns=["period", "segment", "status"])
     first = min(months)
-    history, rows = History(transactions), []
+    history, rows = history or History(transactions), []
     for i in range(first, period_index(end, period) + 1):
         day = min(period_end(i, period), end)
         seg, _ = segments_at(history, day, scheme, params)

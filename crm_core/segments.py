@@ -136,6 +136,8 @@ def parse_scheme(data: object) -> Scheme:
         rank = raw.get("rank")
         if rank is not None and (not isinstance(rank, int) or isinstance(rank, bool) or rank < 1):
             raise CrmError("error.rule_rank", rule=key)
+        if rank is not None and rank in {r.rank for r in rules}:  # a tie would make a move both up and down
+            raise CrmError("error.rule_rank", rule=key)
         rules.append(Rule(key, tuple(conds), _texts(raw.get("label"), key), _texts(raw.get("action"), ""), rank))
     scheme = Scheme(str(data.get("key") or "custom"), _texts(data.get("name"), "custom"), tuple(rules), bins)
     compile_scheme(scheme)  # proves there is no overlap

@@ -182,6 +182,8 @@ def test_ranks_in_rules_files():
     assert load_scheme('{"rules": [{"key": "x", "when": {"m": "low"}}]}').ranked_keys == ["x", "unassigned"]
     with pytest.raises(CrmError):
         load_scheme('{"rules": [{"key": "x", "when": {"m": "low"}, "rank": 0}]}')
+    with pytest.raises(CrmError):  # a tie would make a move both up and down
+        load_scheme('{"rules": [' + low + ', {"key": "high", "when": {"m": "high"}, "rank": 2}]}')
 
 
 def test_bad_dates_and_periods_are_clear_errors():

@@ -210,12 +210,13 @@ def cohort_view(lang: str, ds, period: str) -> None:
 
 def history_view(lang: str, ds, scheme, period: str, token_key: tuple) -> None:
     tx, as_of = ds.result.transactions, ds.result.report.as_of
+    index = per_dataset(ds.token, "ot_index", (), lambda: overtime.History(tx))
     with st.spinner(t("ot.history.running", lang)):
         hist = per_dataset(
             ds.token,
             "ot_history",
             (*token_key, period, as_of),
-            lambda: overtime.segment_history(tx, period, scheme, None, as_of),
+            lambda: overtime.segment_history(tx, period, scheme, None, as_of, index),
         )
     if hist.empty:
         st.info(t("ot.nothing", lang))
@@ -233,7 +234,10 @@ def history_view(lang: str, ds, scheme, period: str, token_key: tuple) -> None:
     if who and not (ds.result.customers["customer_id"] == who).any():
         st.info(t("ot.customer.unknown", lang, id=md_escape(who)))
     elif who:
-        own = overtime.customer_history(tx, who, period, scheme, None, as_of)
+        key = (*token_key, period, as_of, who)
+        own = per_dataset(
+            ds.token, "ot_customer", key, lambda: overtime.customer_history(tx, who, period, scheme, None, as_of, index)
+        ).copy()
         own["segment"] = [name(k) if k else "" for k in own["segment"]]
         own["status"] = [t(f"ot.status.{k}", lang) if k else "" for k in own["status"]]
         table(own, lang)
