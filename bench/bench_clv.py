@@ -19,16 +19,15 @@ import datetime as dt
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.btyd_sim import CDNOW_DAYS, simulate  # noqa: E402
+from bench.common import median_time  # noqa: E402
 from bench.docs import write_section  # noqa: E402
 
 AS_OF = dt.date(2025, 6, 29)  # the simulation's 546th day
@@ -60,15 +59,6 @@ post = bg.idata.posterior
 print(json.dumps({"import_s": t_import, "warm_s": t_warm, "bg_s": t1 - t0, "gg_s": t2 - t1,
                   "r": float(post["r"].values.squeeze()), "alpha": float(post["alpha"].values.squeeze())}))
 """
-
-
-def median_time(fn, runs: int):
-    times, result = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
 
 
 def peak_mb() -> float:

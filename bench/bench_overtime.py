@@ -16,43 +16,14 @@ import argparse
 import datetime as dt
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import median_time as median  # noqa: E402
+from bench.common import transactions as data  # noqa: E402
 from bench.docs import write_section  # noqa: E402
-
-
-def data(rows: int):
-    import numpy as np
-    import pandas as pd
-
-    rng = np.random.default_rng(11)
-    customers = max(1, rows // 8)
-    w = rng.pareto(1.2, customers) + 1
-    cust = rng.choice(customers, rows, p=w / w.sum())
-    amount = np.round(rng.lognormal(5, 0.8, rows), 2)
-    amount[rng.random(rows) < 0.04] *= -1
-    seconds = rng.integers(0, 730 * 86400, rows)
-    return pd.DataFrame(
-        {
-            "customer_id": pd.array(np.char.add("C", cust.astype(str)), dtype="string"),
-            "order_date": pd.Timestamp("2023-01-01") + pd.to_timedelta(seconds, unit="s"),
-            "amount": amount,
-        }
-    )
-
-
-def median(fn, runs: int):
-    times, out = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def plain(tx, sql: str, args: list):

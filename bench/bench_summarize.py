@@ -28,16 +28,8 @@ import json, resource, statistics, sys, time
 import numpy as np, pandas as pd
 sys.path.insert(0, ROOT)
 rows, tool, runs = ROWS, TOOL, RUNS
-rng = np.random.default_rng(11)
-customers = max(1, rows // 8)
-w = rng.pareto(1.2, customers) + 1
-cust = rng.choice(customers, rows, p=w / w.sum())
-amount = np.round(rng.lognormal(5, 0.8, rows), 2)
-amount[rng.random(rows) < 0.04] *= -1
-seconds = rng.integers(0, 730 * 86400, rows)
-tx = pd.DataFrame({"customer_id": pd.array(np.char.add("C", cust.astype(str)), dtype="string"),
-                   "order_date": pd.Timestamp("2023-01-01") + pd.to_timedelta(seconds, unit="s"),
-                   "amount": amount})
+from bench.common import transactions
+tx = transactions(rows)
 as_of = (tx["order_date"].max().normalize() + pd.Timedelta(days=1)).date()
 def rss():
     return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024

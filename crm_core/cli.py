@@ -147,9 +147,7 @@ def _lifecycle(result: LoadResult, args: argparse.Namespace):
     elif args.potential == "clv":  # predicted lifetime value over a year, default settings
         from crm_core import clv
 
-        if tx is None:
-            raise CrmError("error.needs_transactions")
-        scored = clv.score(clv.fit(tx, result.report.as_of))
+        scored = clv.score(clv.fit(_transactions(result), result.report.as_of))
         potential = scored.set_index("customer_id")["clv"].reindex(c["customer_id"]).fillna(0.0).to_numpy()
     else:
         wallet = args.potential.startswith("wallet:")
@@ -232,6 +230,13 @@ def _rfm_params(args: argparse.Namespace):
     return RfmParams(**declared.rfm_fields(values)).validate()
 
 
+def _transactions(result: LoadResult):
+    """The dated rows an over-time command needs (a customer table has none)."""
+    if result.transactions is None:
+        raise CrmError("error.needs_transactions")
+    return result.transactions
+
+
 def _migration(result: LoadResult, args: argparse.Namespace):
     from crm_core.overtime import migration
 
@@ -251,17 +256,13 @@ def _migration(result: LoadResult, args: argparse.Namespace):
 def _status(result: LoadResult, args: argparse.Namespace):
     from crm_core.overtime import status_by_period
 
-    if result.transactions is None:
-        raise CrmError("error.needs_transactions")
-    return status_by_period(result.transactions, args.period, result.report.as_of)
+    return status_by_period(_transactions(result), args.period, result.report.as_of)
 
 
 def _cohorts(result: LoadResult, args: argparse.Namespace):
     from crm_core.overtime import cohorts
 
-    if result.transactions is None:
-        raise CrmError("error.needs_transactions")
-    return cohorts(result.transactions, args.period, result.report.as_of)
+    return cohorts(_transactions(result), args.period, result.report.as_of)
 
 
 def _finite(value: object) -> object:

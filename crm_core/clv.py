@@ -58,20 +58,10 @@ GROUP BY customer_id
 
 
 def _query(transactions: pd.DataFrame, sql: str, args: list) -> pd.DataFrame:
-    """``sql`` over the purchase columns on a cursor of its own (see summarize.summarize_detail)."""
-    from crm_core.summarize import duckdb_backend
+    """``sql`` over the purchase columns on a cursor of its own."""
+    from crm_core.summarize import engine_columns, on_cursor
 
-    frame = transactions[["customer_id", "order_date", "amount"]].assign(
-        customer_id=transactions["customer_id"].astype("string"),
-        order_date=pd.to_datetime(transactions["order_date"]),
-        amount=transactions["amount"].astype("float64"),
-    )
-    cursor = duckdb_backend().con.cursor()
-    try:
-        cursor.register("transactions", frame)
-        return cursor.execute(sql, args).df()
-    finally:
-        cursor.close()
+    return on_cursor(engine_columns(transactions), lambda cur: cur.execute(sql, args).df())
 
 
 def rfm_summary(
@@ -394,11 +384,9 @@ def fit(transactions: pd.DataFrame, as_of: dt.date, unit: str = "week") -> Fitte
     return Fitted(summary, fit_bgnbd(summary, unit), fit_gamma_gamma(summary), as_of)
 
 
-def clv_values(
-    bg: BgNbd, spend: np.ndarray, x, t_x, T, horizon_days: float, discount: float, margin: float = 1.0
-) -> np.ndarray:
-    """Discounted value of the purchases expected over ``horizon_days``: month by month
-    (30 days), the expected purchases of that month × expected spend × margin / (1 + discount)^month."""
+def discounted_purchases(bg: BgNbd, x, t_x, T, horizon_days: float, discount: float) -> np.ndarray:
+    """Purchases expected over ``horizon_days``, discounted month by month (30 days): the
+    expected purchases of month i / (1 + discount)^i, summed. × spend × margin = CLV."""
     days = UNITS[bg.unit]
     months = int(np.ceil(horizon_days / MONTH_DAYS))
     total = np.zeros(len(np.atleast_1d(x)))
@@ -407,7 +395,7 @@ def clv_values(
         now = expected_purchases(bg, min(i * MONTH_DAYS, horizon_days) / days, x, t_x, T)
         total += (now - before) / (1 + discount) ** i
         before = now
-    return total * spend * margin
+    return total
 
 
 def score(fitted: Fitted, horizon_days: float = 365, discount: float = 0.01, margin: float = 1.0) -> pd.DataFrame:
@@ -430,7 +418,7 @@ def score(fitted: Fitted, horizon_days: float = 365, discount: float = 0.01, mar
     alive = p_alive(bg, x, t_x, T)[where]
     purchases = expected_purchases(bg, horizon_days / days, x, t_x, T)[where]
     spend = expected_avg_spend(gg, s["frequency"].to_numpy(float), s["monetary_value"].to_numpy(float))
-    unit_clv = clv_values(bg, np.ones(len(x)), x, t_x, T, horizon_days, discount)[where]
+    unit_clv = discounted_purchases(bg, x, t_x, T, horizon_days, discount)[where]
     out = s[["customer_id", *cols, "monetary_value"]].copy()
     out["p_alive"] = alive
     out["expected_purchases"] = purchases

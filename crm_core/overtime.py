@@ -115,23 +115,18 @@ def _check(period: str) -> None:
 
 def _run(transactions: pd.DataFrame, period: str, as_of: dt.date | None, sql: str) -> pd.DataFrame:
     """The activity table (customer × period) on a cursor of its own, then ``sql`` over it."""
-    from crm_core.summarize import duckdb_backend
+    from crm_core.summarize import engine_columns, on_cursor
 
     _check(period)
-    frame = transactions[["customer_id", "order_date", "amount"]].assign(
-        customer_id=transactions["customer_id"].astype("string"),
-        order_date=pd.to_datetime(transactions["order_date"]),
-        amount=transactions["amount"].astype("float64"),
-    )
+    frame = engine_columns(transactions)
     if as_of is None:
         as_of = pd.Timestamp(frame["order_date"].max()).date() if len(frame) else dt.date.today()
-    cursor = duckdb_backend().con.cursor()
-    try:
-        cursor.register("transactions", frame)
-        cursor.execute(_ACTIVITY.format(index=_INDEX[period]), [as_of])
-        return cursor.execute(sql).df()
-    finally:
-        cursor.close()
+
+    def work(cur):
+        cur.execute(_ACTIVITY.format(index=_INDEX[period]), [as_of])
+        return cur.execute(sql).df()
+
+    return on_cursor(frame, work)
 
 
 def status_by_period(transactions: pd.DataFrame, period: str = "month", as_of: dt.date | None = None) -> pd.DataFrame:
@@ -244,15 +239,10 @@ class History:
     returns for the rows up to that date (a test checks it on several dates)."""
 
     def __init__(self, transactions: pd.DataFrame) -> None:
-        from crm_core.summarize import duckdb_backend
+        from crm_core.summarize import engine_columns, on_cursor
 
         has_orders = "order_id" in transactions.columns
-        cols = ["customer_id", "order_date", "amount"] + (["order_id"] if has_orders else [])
-        frame = transactions[cols].assign(
-            customer_id=transactions["customer_id"].astype("string"),
-            order_date=pd.to_datetime(transactions["order_date"]),
-            amount=transactions["amount"].astype("float64"),
-        )
+        frame = engine_columns(transactions, has_orders)
         sql = _DAILY.format(
             order_col=", order_id" if has_orders else "",
             # an order counts once, on the day of its first purchase line (as distinct order ids do)
@@ -264,13 +254,8 @@ class History:
             row_orders="0" if has_orders else "CASE WHEN amount > 0 THEN 1 ELSE 0 END",
             orders_union=(" UNION ALL SELECT customer_id, day, 1, 0.0, 0.0, false FROM o" if has_orders else ""),
         )
-        cursor = duckdb_backend().con.cursor()
-        try:
-            cursor.register("transactions", frame)
-            # sorted by customer, then day, on the engine; the id only on each customer's first row
-            daily = cursor.execute(sql).fetchnumpy()
-        finally:
-            cursor.close()
+        # sorted by customer, then day, on the engine; the id only on each customer's first row
+        daily = on_cursor(frame, lambda cur: cur.execute(sql).fetchnumpy())
         first_of = daily["first_of"]
         mask = getattr(first_of, "mask", None)
         starts = np.flatnonzero(~mask) if mask is not None and np.ndim(mask) else np.arange(len(first_of))

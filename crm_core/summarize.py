@@ -58,6 +58,33 @@ def duckdb_backend():
     return _con
 
 
+def engine_columns(transactions: pd.DataFrame, with_order_id: bool = False) -> pd.DataFrame:
+    """The columns the engine reads, typed: ``customer_id`` (text), ``order_date``
+    (timestamp), ``amount`` (float) and, if asked, ``order_id``."""
+    cols = ["customer_id", "order_date", "amount"] + (["order_id"] if with_order_id else [])
+    return transactions[cols].assign(
+        customer_id=transactions["customer_id"].astype("string"),
+        order_date=pd.to_datetime(transactions["order_date"]),
+        amount=transactions["amount"].astype("float64"),
+    )
+
+
+def on_cursor(frame: pd.DataFrame, work):
+    """``work(cursor)`` with ``frame`` registered as ``transactions`` on a cursor of its own.
+
+    DuckDB connections are thread-safe through cursors, so sessions do not wait for each
+    other; the frame stays registered only for the work: closing the cursor releases it. (An
+    Ibis memtable would stay registered in the shared connection until the process exits:
+    every upload would stay in memory.)
+    """
+    cursor = duckdb_backend().con.cursor()
+    try:
+        cursor.register("transactions", frame)
+        return work(cursor)
+    finally:
+        cursor.close()
+
+
 def customer_expr(t, as_of: dt.date, has_order_id: bool):
     """Ibis expression: per-customer first/last purchase, counts and money up to ``as_of``.
 
@@ -100,26 +127,10 @@ def summarize_detail(transactions: pd.DataFrame, as_of: dt.date | None = None) -
         if tx.empty:
             raise ValueError("no transactions to summarise")
         as_of = (pd.Timestamp(tx["order_date"].max()).normalize() + pd.Timedelta(days=1)).date()
-    cols = ["customer_id", "order_date", "amount"]
     has_order_id = "order_id" in tx.columns
-    if has_order_id:
-        cols.append("order_id")
-    frame = tx[cols].assign(
-        customer_id=tx["customer_id"].astype("string"),
-        order_date=pd.to_datetime(tx["order_date"]),
-        amount=tx["amount"].astype("float64"),
-    )
+    frame = engine_columns(tx, has_order_id)
     after = int((frame["order_date"].dt.normalize() > pd.Timestamp(as_of)).sum())
-    # Each call has its own cursor (DuckDB connections are thread-safe through cursors, so
-    # sessions do not wait for each other), and the frame is registered on that cursor only
-    # for the query: closing the cursor releases it. (An Ibis memtable would stay registered
-    # in the shared connection until the process exits: every upload would stay in memory.)
-    cursor = duckdb_backend().con.cursor()
-    try:
-        cursor.register("transactions", frame)
-        result = cursor.execute(_customer_sql(as_of, has_order_id)).df()
-    finally:
-        cursor.close()
+    result = on_cursor(frame, lambda cur: cur.execute(_customer_sql(as_of, has_order_id)).df())
     result = result.sort_values("customer_id", kind="stable").reset_index(drop=True)
     bought = result["frequency"] > 0
     left_out = result[~bought]

@@ -71,3 +71,13 @@ def open_app(page: str | None = None, lang: str | None = "en", timeout: int = 12
 def uploaded(at, name: str, data: bytes, mime: str = "text/csv"):
     """``at`` after uploading ``data`` on the Data page's uploader."""
     return at.file_uploader(key="upload_widget").set_value((name, data, mime)).run()
+
+
+@pytest.fixture(scope="session")
+def demo_result():
+    """The bundled demo data loaded once (the figures the app shows on it are checked against it)."""
+    from crm_core import demo
+    from crm_core.ingest import LoadOptions, load
+
+    data, name = demo.demo_bytes("demo")
+    return load(data, name, LoadOptions())

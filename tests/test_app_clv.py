@@ -7,16 +7,14 @@ import pandas as pd
 import pytest
 from conftest import open_app
 
-from crm_core import clv, demo
-from crm_core.ingest import LoadOptions, load
+from crm_core import clv
 
 VIEWS = ["customers", "segments", "risk", "heatmap", "check", "model"]
 
 
 @pytest.fixture(scope="module")
-def demo_scores():
-    data, name = demo.demo_bytes("demo")
-    result = load(data, name, LoadOptions())
+def demo_scores(demo_result):
+    result = demo_result
     fitted = clv.fit(result.transactions, result.report.as_of, "week")
     return result, fitted, clv.score(fitted, 365, 0.01)
 

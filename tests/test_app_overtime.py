@@ -6,18 +6,15 @@ import pandas as pd
 import pytest
 from conftest import open_app
 
-from crm_core import demo, overtime
-from crm_core.ingest import LoadOptions, load
+from crm_core import overtime
 from crm_core.segments import builtin
 
 VIEWS = ["migration", "status", "cohorts", "history"]
 
 
 @pytest.fixture(scope="module")
-def demo_tx():
-    data, name = demo.demo_bytes("demo")
-    result = load(data, name, LoadOptions())
-    return result.transactions, result.report.as_of
+def demo_tx(demo_result):
+    return demo_result.transactions, demo_result.report.as_of
 
 
 def metrics(at):

@@ -120,7 +120,7 @@ def dataset(lang: str | None = None) -> Dataset:
     tx = ds.result.transactions
     if lang is None or tx is None or loaded is None or tx.empty:
         return ds
-    first = pd.Timestamp(tx["order_date"].min()).date()
+    first = per_dataset(ds.token, "first_day", (), lambda: pd.Timestamp(tx["order_date"].min()).date())
     persisted("as_of", loaded, _day)
     other_data = st.session_state.get("as_of_for") not in (None, ds.token)  # a new upload starts at its own date
     if other_data or not first <= st.session_state.as_of <= loaded:  # or a link's date outside the data

@@ -108,9 +108,16 @@ def group_columns(lang: str, ds, customer_ids: pd.Series, codes: np.ndarray, n_g
     _share()  # the columns depend on the CLV settings: a link carries them
     if got is None:
         return None
-    scores = got[1].set_index("customer_id")
-    alive = scores["p_alive"].reindex(customer_ids).to_numpy(float)
-    value = scores["clv"].reindex(customer_ids).to_numpy(float)
+    fitted, scores, v = got
+
+    def aligned():  # the page's customer order, once per data and settings (not on every rerun)
+        by_id = scores.set_index("customer_id")
+        return by_id["p_alive"].reindex(customer_ids).to_numpy(float), by_id["clv"].reindex(customer_ids).to_numpy(
+            float
+        )
+
+    key = (fitted.as_of, v["unit"], v["horizon"], v["discount"], v["margin"], len(customer_ids))
+    alive, value = per_dataset(ds.token, "clv_aligned", key, aligned)
     n = np.bincount(codes, minlength=n_groups)
     total = np.bincount(codes, weights=np.nan_to_num(value), minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -121,7 +128,7 @@ def group_columns(lang: str, ds, customer_ids: pd.Series, codes: np.ndarray, n_g
                 "avg_clv": total / n,
             }
         )
-    st.caption(t("clv.columns.note", lang, h=number(got[2]["horizon"], lang)))
+    st.caption(t("clv.columns.note", lang, h=number(v["horizon"], lang)))
     return out
 
 
