@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,52 +33,80 @@ STATUS_COLUMNS = [
     "period", *STATUSES, "active", "net_growth", "revenue_new", "revenue_retained", "revenue_reactivated",
     "revenue_other", "revenue", "revenue_lapsed_before", "complete",
 ]  # fmt: skip
-_INDEX = {
-    "month": "year(order_date) * 12 + month(order_date) - 1",
-    "quarter": "year(order_date) * 4 + quarter(order_date) - 1",
-    "year": "year(order_date)",
-}
-_ACTIVITY = """
-CREATE TEMP TABLE act AS
-SELECT customer_id, {index} AS period, SUM(amount) AS revenue, bool_or(amount > 0) AS bought
-FROM transactions
-WHERE CAST(order_date AS DATE) <= ?
-GROUP BY customer_id, period
-"""
-_STATUS = """
-WITH a AS (
-    SELECT period, revenue,
-           LAG(period) OVER (PARTITION BY customer_id ORDER BY period) AS prev,
-           LEAD(period) OVER (PARTITION BY customer_id ORDER BY period) AS next
-    FROM act WHERE bought
-), s AS (
-    SELECT period,
-           COUNT(*) FILTER (WHERE prev IS NULL) AS new,
-           COUNT(*) FILTER (WHERE prev = period - 1) AS retained,
-           COUNT(*) FILTER (WHERE prev < period - 1) AS reactivated,
-           COALESCE(SUM(revenue) FILTER (WHERE prev IS NULL), 0) AS revenue_new,
-           COALESCE(SUM(revenue) FILTER (WHERE prev = period - 1), 0) AS revenue_retained,
-           COALESCE(SUM(revenue) FILTER (WHERE prev < period - 1), 0) AS revenue_reactivated
-    FROM a GROUP BY period
-), l AS (
-    SELECT period + 1 AS period, COUNT(*) AS lapsed, SUM(revenue) AS revenue_lapsed_before
-    FROM a WHERE next IS NULL OR next > period + 1 GROUP BY period
-), o AS (
-    SELECT period, SUM(revenue) AS revenue_other FROM act WHERE NOT bought GROUP BY period
-)
-SELECT * FROM s FULL JOIN l USING (period) FULL JOIN o USING (period)
-"""
-_COHORTS = """
-WITH b AS (
-    SELECT period, revenue, bought,
-           MIN(period) FILTER (WHERE bought) OVER (PARTITION BY customer_id) AS cohort
-    FROM act
-)
-SELECT cohort, period - cohort AS period_index, COUNT(*) FILTER (WHERE bought) AS customers,
-       SUM(revenue) AS revenue
-FROM b WHERE cohort IS NOT NULL AND period >= cohort
-GROUP BY cohort, period_index
-"""
+
+
+def _period(ts, period: str):
+    """The period index of a timestamp (Ibis): months and quarters counted from year 0."""
+    if period == "month":
+        return ts.year() * 12 + ts.month() - 1
+    if period == "quarter":
+        return ts.year() * 4 + ts.quarter() - 1
+    return ts.year()
+
+
+def activity_expr(t, period: str, as_of: dt.date):
+    """Ibis: one row per customer and period with a row up to ``as_of``: ``revenue`` (net)
+    and ``bought`` (a purchase row in it). The same expression runs on DuckDB and Spark."""
+    import ibis
+
+    t = t.filter(t.order_date.cast("date") <= ibis.date(as_of))
+    return t.group_by(customer_id=t.customer_id, period=_period(t.order_date, period)).aggregate(
+        revenue=t.amount.sum(), bought=(t.amount > 0).any()
+    )
+
+
+def status_exprs(act):
+    """Ibis, over :func:`activity_expr`: per period, counts and revenue of the new, retained
+    and reactivated customers, and of those whose next active period is not the next one
+    (``lapse_next``: they are *lapsed* in the period after); and per period, the revenue of
+    customers with only returns in it (``revenue_other``)."""
+    import ibis
+
+    a = act.filter(act.bought)
+    w = ibis.window(group_by=a.customer_id, order_by=a.period)
+    a = a.mutate(prev=a.period.lag().over(w), next=a.period.lead().over(w))
+    groups = {
+        "new": a.prev.isnull(),
+        "retained": a.prev == a.period - 1,
+        "reactivated": a.prev < a.period - 1,
+        "lapse_next": a.next.isnull() | (a.next > a.period + 1),
+    }
+    status = a.group_by("period").aggregate(
+        **{k: a.count(where=w_) for k, w_ in groups.items()},
+        **{f"revenue_{k}": a.revenue.sum(where=w_) for k, w_ in groups.items()},
+    )
+    o = act.filter(~act.bought)
+    return status, o.group_by("period").aggregate(revenue_other=o.revenue.sum())
+
+
+def cohort_expr(act):
+    """Ibis, over :func:`activity_expr`: per cohort (first period with a purchase) and offset,
+    the members with a purchase in that period and the members' net revenue in it."""
+    import ibis
+
+    w = ibis.window(group_by=act.customer_id)
+    b = act.mutate(cohort=ibis.ifelse(act.bought, act.period, ibis.null("int64")).min().over(w))
+    b = b.filter(b.cohort.notnull() & (b.period >= b.cohort))
+    return b.group_by(cohort=b.cohort, period_index=b.period - b.cohort).aggregate(
+        customers=b.count(where=b.bought), revenue=b.revenue.sum()
+    )
+
+
+_ACT_SCHEMA = {"customer_id": "string", "period": "int64", "revenue": "float64", "bought": "boolean"}
+
+
+@functools.lru_cache(maxsize=64)
+def _sql(kind: str, period: str, as_of: dt.date) -> tuple[str, ...]:
+    """The expressions compiled to DuckDB SQL: the activity table's, then the queries over it."""
+    import ibis
+
+    from crm_core.summarize import TRANSACTIONS_SCHEMA
+
+    act = ibis.table(_ACT_SCHEMA, name="act")
+    queries = status_exprs(act) if kind == "status" else (cohort_expr(act),)
+    source = ibis.table(TRANSACTIONS_SCHEMA, name="transactions")
+    compiled = [ibis.to_sql(activity_expr(source, period, as_of), dialect="duckdb")]
+    return (*compiled, *(ibis.to_sql(q, dialect="duckdb") for q in queries))
 
 
 def label(index: int, period: str) -> str:
@@ -113,18 +142,19 @@ def _check(period: str) -> None:
         raise CrmError("error.param", name="period", value=period)
 
 
-def _run(transactions: pd.DataFrame, period: str, as_of: dt.date | None, sql: str) -> pd.DataFrame:
-    """The activity table (customer × period) on a cursor of its own, then ``sql`` over it."""
+def _run(transactions: pd.DataFrame, period: str, as_of: dt.date | None, kind: str) -> list[pd.DataFrame]:
+    """The activity table (customer × period) on a cursor of its own, then the queries over it."""
     from crm_core.summarize import engine_columns, on_cursor
 
     _check(period)
     frame = engine_columns(transactions)
     if as_of is None:
         as_of = pd.Timestamp(frame["order_date"].max()).date() if len(frame) else dt.date.today()
+    act_sql, *queries = _sql(kind, period, as_of)
 
     def work(cur):
-        cur.execute(_ACTIVITY.format(index=_INDEX[period]), [as_of])
-        return cur.execute(sql).df()
+        cur.execute(f"CREATE TEMP TABLE act AS {act_sql}")
+        return [cur.execute(q).df() for q in queries]
 
     return on_cursor(frame, work)
 
@@ -143,22 +173,40 @@ def status_by_period(transactions: pd.DataFrame, period: str = "month", as_of: d
     customers spent in the period before) and ``complete`` (False for a period that ends
     after ``as_of``). Rows dated after ``as_of`` are left out.
     """
-    raw = _run(transactions, period, as_of, _STATUS)
-    cols = ["new", "retained", "reactivated", "lapsed"]
-    money = ["revenue_new", "revenue_retained", "revenue_reactivated", "revenue_other", "revenue_lapsed_before"]
-    first_active = raw.loc[raw["new"].fillna(0) > 0, "period"]
-    if first_active.empty:
+    status, other = _run(transactions, period, as_of, "status")
+    end = as_of or pd.Timestamp(transactions["order_date"].max()).date()
+    return status_table(status, other, period, end)
+
+
+def status_table(status: pd.DataFrame, other: pd.DataFrame, period: str, end: dt.date) -> pd.DataFrame:
+    """:func:`status_by_period`'s table from the results of :func:`status_exprs` (on any engine)."""
+    if status.empty:
         return pd.DataFrame(columns=STATUS_COLUMNS)
-    last_active = raw.loc[raw[["new", "retained", "reactivated"]].fillna(0).sum(axis=1) > 0, "period"].max()
-    index = np.arange(int(first_active.min()), int(last_active) + 1)
-    out = raw.set_index("period").reindex(index).fillna(0)
-    for c in cols:
+    status = status.astype({"period": "int64"})
+    lapsed = pd.DataFrame(
+        {
+            "period": status["period"] + 1,  # active in p, not in p + 1: lapsed in p + 1
+            "lapsed": status["lapse_next"],
+            "revenue_lapsed_before": status["revenue_lapse_next"],
+        }
+    ).set_index("period")
+    index = np.arange(int(status["period"].min()), int(status["period"].max()) + 1)
+    cols = ["new", "retained", "reactivated"]
+    money = ["revenue_new", "revenue_retained", "revenue_reactivated", "revenue_other", "revenue_lapsed_before"]
+    out = (
+        status.set_index("period")[cols + money[:3]]
+        .join(lapsed, how="outer")
+        .join(other.astype({"period": "int64"}).set_index("period"), how="outer")
+        .reindex(index)
+        .astype(float)
+        .fillna(0.0)
+    )
+    for c in [*cols, "lapsed"]:
         out[c] = out[c].astype("int64")
     out["active"] = out["new"] + out["retained"] + out["reactivated"]
     out["net_growth"] = out["new"] + out["reactivated"] - out["lapsed"]
     out["revenue"] = out[["revenue_new", "revenue_retained", "revenue_reactivated", "revenue_other"]].sum(axis=1)
     out[[*money, "revenue"]] = out[[*money, "revenue"]].round(2)  # money in cents, not float noise
-    end = as_of or pd.Timestamp(transactions["order_date"].max()).date()
     out["complete"] = [period_end(int(i), period) <= end for i in index]
     out.insert(0, "period", [label(int(i), period) for i in index])
     return out[STATUS_COLUMNS].reset_index(drop=True)
@@ -169,18 +217,29 @@ def cohorts(transactions: pd.DataFrame, period: str = "month", as_of: dt.date | 
 
     Returns
     -------
-    DataFrame, one row per cohort and offset up to the last period of the data: ``cohort``
+    DataFrame, one row per cohort and offset up to the period holding ``as_of``: ``cohort``
     (label), ``period_index`` (0 = the cohort's own period), ``customers`` (members with a
     purchase in that period), ``retention`` (customers / size), ``revenue`` (the members' net
-    revenue in that period), ``size`` (customers in the cohort) and
-    ``cumulative_revenue_per_customer``.
+    revenue in that period), ``size`` (customers in the cohort),
+    ``cumulative_revenue_per_customer`` and ``complete`` (False for the period holding
+    ``as_of`` when it has not ended: its retention is still rising).
     """
-    raw = _run(transactions, period, as_of, _COHORTS)
-    cols = ["cohort", "period_index", "customers", "retention", "revenue", "size", "cumulative_revenue_per_customer"]
+    (raw,) = _run(transactions, period, as_of, "cohorts")
+    end = as_of or pd.Timestamp(transactions["order_date"].max()).date()
+    return cohort_table(raw, period, end)
+
+
+COHORT_COLUMNS = [
+    "cohort", "period_index", "customers", "retention", "revenue", "size", "cumulative_revenue_per_customer",
+    "complete",
+]  # fmt: skip
+
+
+def cohort_table(raw: pd.DataFrame, period: str, end: dt.date) -> pd.DataFrame:
+    """:func:`cohorts`' table from the result of :func:`cohort_expr` (on any engine)."""
     if raw.empty:
-        return pd.DataFrame(columns=cols)
-    raw["cohort"] = raw["cohort"].astype("int64")
-    raw["period_index"] = raw["period_index"].astype("int64")
+        return pd.DataFrame(columns=COHORT_COLUMNS)
+    raw = raw.astype({"cohort": "int64", "period_index": "int64", "customers": "int64", "revenue": "float64"})
     last = int((raw["cohort"] + raw["period_index"]).max())
     grid = pd.DataFrame(
         [(c, k) for c in sorted(raw["cohort"].unique()) for k in range(last - c + 1)],
@@ -193,8 +252,10 @@ def cohorts(transactions: pd.DataFrame, period: str = "month", as_of: dt.date | 
     out["retention"] = out["customers"] / out["size"]
     out["cumulative_revenue_per_customer"] = out.groupby("cohort")["revenue"].cumsum() / out["size"]
     out["revenue"] = out["revenue"].round(2)
+    ends = {i: period_end(i, period) <= end for i in range(int(out["cohort"].min()), last + 1)}
+    out["complete"] = [ends[c + k] for c, k in zip(out["cohort"], out["period_index"], strict=True)]
     out["cohort"] = [label(int(c), period) for c in out["cohort"]]
-    return out[cols]
+    return out[COHORT_COLUMNS]
 
 
 # --- Migration between two dates ----------------------------------------------------------------
@@ -314,7 +375,12 @@ def segments_at(transactions: pd.DataFrame | History, as_of: dt.date, scheme, pa
     :func:`combine`, ``_pos`` (place in the history) and ``_rank`` (segment value rank), splits).
     """
     history = transactions if isinstance(transactions, History) else History(transactions)
-    customers, positions = history.at_with_positions(as_of)
+    return segment(*history.at_with_positions(as_of), scheme, params, split)
+
+
+def segment(customers: pd.DataFrame, positions: np.ndarray, scheme, params=None, split: dict | None = None):
+    """:func:`segments_at` for a per-customer summary already made (``positions``: each row's
+    place in a list both dates share, for :func:`combine`)."""
     if customers.empty:
         empty = pd.DataFrame(columns=["customer_id", "segment", "recency_days", "frequency", "monetary"])
         return empty, {}
@@ -380,11 +446,86 @@ def migration(
     """
     if date_from >= date_to:
         raise CrmError("error.migration_dates", a=date_from.isoformat(), b=date_to.isoformat())
-    history = transactions if isinstance(transactions, History) else History(transactions)
-    a = segments_at(history, date_from, scheme, params)
+    if isinstance(transactions, History):
+        at_a, at_b = (transactions.at_with_positions(d) for d in (date_from, date_to))
+    else:  # one scan of the rows for both dates
+        at_a, at_b = two_dates(transactions, date_from, date_to)
+    a = segment(*at_a, scheme, params)
     held = bool(hold_splits and a[1])
-    b = segments_at(history, date_to, scheme, params, a[1] if held else None)
+    b = segment(*at_b, scheme, params, a[1] if held else None)
     return combine(a, b, scheme, held)
+
+
+def two_dates_expr(t, date_from: dt.date, date_to: dt.date, has_order_id: bool):
+    """Ibis: one row per customer who bought by ``date_to``, with what segments need of
+    :func:`crm_core.summarize.customer_expr` at both dates (``last_purchase, frequency,
+    monetary`` suffixed ``_a`` and ``_b``; ``frequency_a`` is 0 for a customer with no purchase
+    by ``date_from``), sorted by id. One scan of the rows for both dates."""
+    import ibis
+
+    t = t.mutate(day=t.order_date.cast("date"))
+    t = t.filter(t.day <= ibis.date(date_to))
+    buy = t.amount > 0
+    by_a = t.day <= ibis.date(date_from)
+    count = (lambda where: t.order_id.nunique(where=where)) if has_order_id else (lambda where: t.count(where=where))
+    agg = t.group_by("customer_id").aggregate(
+        last_purchase_a=t.day.max(where=buy & by_a),
+        frequency_a=count(buy & by_a),
+        monetary_a=t.amount.sum(where=by_a),
+        last_purchase_b=t.day.max(where=buy),
+        frequency_b=count(buy),
+        monetary_b=t.amount.sum(),
+    )
+    return agg.filter(agg.frequency_b > 0).order_by("customer_id")
+
+
+@functools.lru_cache(maxsize=64)
+def _two_dates_sql(date_from: dt.date, date_to: dt.date, has_order_id: bool) -> str:
+    import ibis
+
+    from crm_core.summarize import TRANSACTIONS_SCHEMA
+
+    schema = {**TRANSACTIONS_SCHEMA, **({"order_id": "string"} if has_order_id else {})}
+    return ibis.to_sql(two_dates_expr(ibis.table(schema, name="transactions"), date_from, date_to, has_order_id))
+
+
+def two_dates(transactions: pd.DataFrame, date_from: dt.date, date_to: dt.date):
+    """The per-customer summaries at both dates from one scan of the rows:
+    ((customers at A, positions), (customers at B, positions)), as
+    :meth:`History.at_with_positions` returns them."""
+    from crm_core.summarize import engine_columns, on_cursor
+
+    has_order_id = "order_id" in transactions.columns
+    frame = engine_columns(transactions, has_order_id)
+    sql = _two_dates_sql(date_from, date_to, has_order_id)
+    return split_dates(on_cursor(frame, lambda cur: cur.execute(sql).df()), date_from, date_to)
+
+
+def split_dates(raw: pd.DataFrame, date_from: dt.date, date_to: dt.date):
+    """:func:`two_dates` from the result of :func:`two_dates_expr` (on any engine): the
+    columns of :data:`crm_core.summarize.CUSTOMER_COLUMNS`, with ``first_purchase`` and
+    ``returns`` empty (segments do not read them; leaving them out of the scan saves a third)."""
+    out = []
+    ids = raw["customer_id"].astype("string")
+    for k, day in (("a", date_from), ("b", date_to)):
+        frequency = raw[f"frequency_{k}"].to_numpy("int64")
+        keep = np.flatnonzero(frequency > 0)
+        last = pd.to_datetime(raw[f"last_purchase_{k}"].iloc[keep]).astype("datetime64[us]").reset_index(drop=True)
+        monetary = raw[f"monetary_{k}"].to_numpy("float64")[keep]
+        part = pd.DataFrame(
+            {
+                "customer_id": ids.iloc[keep].reset_index(drop=True),
+                "first_purchase": pd.Series(pd.NaT, index=last.index, dtype="datetime64[us]"),
+                "last_purchase": last,
+                "recency_days": (pd.Timestamp(day) - last).dt.days.astype("int64"),
+                "frequency": frequency[keep],
+                "monetary": monetary,
+                "avg_spend": monetary / frequency[keep],
+                "returns": np.nan,
+            }
+        )
+        out.append((part, keep))
+    return out[0], out[1]
 
 
 def combine(at_a: tuple, at_b: tuple, scheme, held: bool = False) -> Migration:

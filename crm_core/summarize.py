@@ -23,6 +23,8 @@ CUSTOMER_COLUMNS = [
     "avg_spend",
     "returns",
 ]
+# the typed transactions every engine query reads (see engine_columns)
+TRANSACTIONS_SCHEMA = {"customer_id": "string", "order_date": "timestamp", "amount": "float64"}
 
 
 @dataclass
@@ -113,7 +115,7 @@ def _customer_sql(as_of: dt.date, has_order_id: bool) -> str:
     """:func:`customer_expr` compiled to DuckDB SQL over a table named ``transactions``."""
     import ibis
 
-    schema = {"customer_id": "string", "order_date": "timestamp", "amount": "float64"}
+    schema = dict(TRANSACTIONS_SCHEMA)
     if has_order_id:
         schema["order_id"] = "string"
     table = ibis.table(schema, name="transactions")
