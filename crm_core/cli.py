@@ -66,6 +66,18 @@ def _input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of messages")
 
 
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=["pandas", "duckdb", "spark"],
+        default="pandas",
+        help="pandas (default): full validation and load report in memory; duckdb/spark: the engine "
+        "reads typed CSV/Parquet files, globs or directories itself (large data)",
+    )
+    p.add_argument("--spark-master", help="Spark master URL, e.g. spark://host:7077 (default local[2])")
+    p.add_argument("--spark-remote", help="Spark Connect URL, e.g. sc://host:15002")
+
+
 def _read(path: Path | str) -> bytes:
     """A user's file (a regular file, at most MAX_BYTES + 1 bytes read, so the size check can
     refuse it), or CrmError('error.cannot_open')."""
@@ -245,12 +257,16 @@ def _migration(result: LoadResult, args: argparse.Namespace):
     mig = migration(
         result.transactions, args.date_from, args.date_to, _scheme(args), _rfm_params(args), args.hold_splits
     )
+    _print_splits(mig, args)
+    return mig.customers
+
+
+def _print_splits(mig, args: argparse.Namespace) -> None:
     print(
         f"splits at {args.date_from}: {mig.splits_from}; at {args.date_to}: {mig.splits_to}"
         + (" (held)" if mig.held else ""),
         file=sys.stderr,
     )
-    return mig.customers
 
 
 def _status(result: LoadResult, args: argparse.Namespace):
@@ -274,14 +290,27 @@ def _finite(value: object) -> object:
     return value
 
 
-def _summarize_on_engine(args: argparse.Namespace) -> int:
-    from crm_core.engine import spark_backend, summarize_source
+def _on_engine(args: argparse.Namespace) -> int:
+    """summarize, migration, status and cohorts computed by the engine on the files it reads."""
+    from crm_core import engine, overtime
 
     columns = {r: getattr(args, r) for r in ("customer_id", "order_date", "amount", "order_id") if getattr(args, r)}
-    con = spark_backend(args.spark_master, args.spark_remote) if args.engine == "spark" else None
-    customers = summarize_source(str(args.input), args.engine, args.as_of, columns, con=con)
-    _write(customers, args.out)
-    print(f"{len(customers)} customers written to {args.out} ({args.engine})", file=sys.stderr)
+    con = engine.spark_backend(args.spark_master, args.spark_remote) if args.engine == "spark" else None
+    src, name = str(args.input), args.engine
+    if args.command == "migration":
+        overtime.check_dates(args.date_from, args.date_to)
+        at_a, at_b = engine.two_dates_source(src, args.date_from, args.date_to, name, columns, con=con)
+        out = overtime.migrate(at_a, at_b, _scheme(args), _rfm_params(args), args.hold_splits)
+        _print_splits(out, args)
+        out = out.customers
+    elif args.command in ("status", "cohorts"):
+        run = engine.status_source if args.command == "status" else engine.cohorts_source
+        out = run(src, args.period, name, args.as_of, columns, con=con)
+    else:
+        out = engine.summarize_source(src, name, args.as_of, columns, con=con)
+    _write(out, args.out)
+    what = "rows" if args.command in ("status", "cohorts") else "customers"
+    print(f"{len(out)} {what} written to {args.out} ({args.engine})", file=sys.stderr)
     return 0
 
 
@@ -363,15 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     p_sum = sub.add_parser("summarize", help="transactions → one row per customer")
     _input_options(p_sum)
     p_sum.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
-    p_sum.add_argument(
-        "--engine",
-        choices=["pandas", "duckdb", "spark"],
-        default="pandas",
-        help="pandas (default): full validation and load report in memory; duckdb/spark: the engine "
-        "reads typed CSV/Parquet files, globs or directories itself (large data)",
-    )
-    p_sum.add_argument("--spark-master", help="Spark master URL, e.g. spark://host:7077 (default local[2])")
-    p_sum.add_argument("--spark-remote", help="Spark Connect URL, e.g. sc://host:15002")
+    _engine_options(p_sum)
     p_val = sub.add_parser("validate", help="print the load report; exit 2 if nothing usable")
     _input_options(p_val)
     p_rfm = sub.add_parser("rfm", help="RFM scores and segment per customer")
@@ -427,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         help="shorthand: mean/median set --split-method; quantile = --split-method score_mean",
     )
     p_mig.add_argument("--hold-splits", action="store_true", help="cut date B at date A's splits")
+    _engine_options(p_mig)
     p_mig.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
     for name, text in (
         ("status", "new / retained / reactivated / lapsed customers per period"),
@@ -435,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         p_per = sub.add_parser(name, help=text)
         _input_options(p_per)
         p_per.add_argument("--period", choices=["month", "quarter", "year"], default="month")
+        _engine_options(p_per)
         p_per.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
     p_ka = sub.add_parser("key-accounts", help="key-account selection matrix: quadrant per account")
     p_ka.add_argument("accounts", type=Path, help="CSV with account_id, attractiveness, strength (0–10)")
@@ -461,8 +484,8 @@ def _run(args: argparse.Namespace) -> int:
         return _bullseye(args)
     if args.command == "key-accounts":
         return _key_accounts(args)
-    if args.command == "summarize" and args.engine != "pandas":
-        return _summarize_on_engine(args)
+    if getattr(args, "engine", "pandas") != "pandas":
+        return _on_engine(args)
     result = _load(args)
     if args.command == "validate":
         print(json.dumps(report_dict(result, args.lang), ensure_ascii=False, indent=2, default=_plain))

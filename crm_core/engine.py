@@ -50,24 +50,23 @@ def _read(con, source: str):
     return con.read_parquet(source) if is_parquet else con.read_csv(source)
 
 
-def summarize_source(
-    source: str, engine: str = "duckdb", as_of: dt.date | None = None, columns: dict[str, str] | None = None, con=None
-) -> pd.DataFrame:
-    """Per-customer table (see :func:`crm_core.summarize.summarize`) computed by ``engine``.
+def connect(engine: str, con=None):
+    """The Ibis backend for ``engine`` (``con`` when given)."""
+    if con is not None:
+        return con
+    if engine == "duckdb":
+        from crm_core.summarize import duckdb_backend
 
-    ``columns`` maps roles (customer_id, order_date, amount, order_id) to the source's names.
-    """
-    if con is None:
-        if engine == "duckdb":
-            from crm_core.summarize import duckdb_backend
+        return duckdb_backend()
+    if engine == "spark":
+        return spark_backend()
+    raise CrmError("error.param", name="engine", value=engine)
 
-            con = duckdb_backend()
-        elif engine == "spark":
-            con = spark_backend()
-        else:
-            raise CrmError("error.param", name="engine", value=engine)
+
+def _on_engine(engine: str, work):
+    """``work()``, with what the engine raises about the user's data turned into a CrmError."""
     try:
-        return _summarize_on(con, source, as_of, columns)
+        return work()
     except CrmError:
         raise
     except (NotImplementedError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
@@ -76,6 +75,65 @@ def summarize_source(
     except _engine_errors() as exc:  # the engine could not read or convert the user's data
         detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise CrmError("error.engine", engine=engine, detail=detail) from exc
+
+
+def summarize_source(
+    source: str, engine: str = "duckdb", as_of: dt.date | None = None, columns: dict[str, str] | None = None, con=None
+) -> pd.DataFrame:
+    """Per-customer table (see :func:`crm_core.summarize.summarize`) computed by ``engine``.
+
+    ``columns`` maps roles (customer_id, order_date, amount, order_id) to the source's names.
+    """
+    con = connect(engine, con)
+    return _on_engine(engine, lambda: _summarize_on(con, source, as_of, columns))
+
+
+def status_source(source: str, period: str, engine: str = "duckdb", as_of=None, columns=None, con=None):
+    """:func:`crm_core.overtime.status_by_period` computed by ``engine`` on a file it reads."""
+    from crm_core import overtime
+
+    overtime.check_period(period)
+    con = connect(engine, con)
+
+    def work():
+        t, as_of_ = _typed(con, source, columns, as_of)
+        # two queries over the same activity expression (Ibis 12's cache() cannot release
+        # its table on DuckDB 2.0: it issues a DROP TABLE without a name)
+        status, other = (con.to_pandas(e) for e in overtime.status_exprs(overtime.activity_expr(t, period, as_of_)))
+        return overtime.status_table(status, other, period, as_of_)
+
+    return _on_engine(engine, work)
+
+
+def cohorts_source(source: str, period: str, engine: str = "duckdb", as_of=None, columns=None, con=None):
+    """:func:`crm_core.overtime.cohorts` computed by ``engine`` on a file it reads."""
+    from crm_core import overtime
+
+    overtime.check_period(period)
+    con = connect(engine, con)
+
+    def work():
+        t, as_of_ = _typed(con, source, columns, as_of)
+        raw = con.to_pandas(overtime.cohort_expr(overtime.activity_expr(t, period, as_of_)))
+        return overtime.cohort_table(raw, period, as_of_)
+
+    return _on_engine(engine, work)
+
+
+def two_dates_source(source: str, date_from: dt.date, date_to: dt.date, engine="duckdb", columns=None, con=None):
+    """:func:`crm_core.overtime.two_dates` computed by ``engine`` on a file it reads: the
+    per-customer summaries at both dates, for :func:`crm_core.overtime.migration`."""
+    from crm_core import overtime
+
+    con = connect(engine, con)
+
+    def work():
+        t, _ = _typed(con, source, columns, date_to)
+        e = overtime.two_dates_expr(t, date_from, date_to, "order_id" in t.columns)
+        raw = con.to_pandas(e.mutate(monetary_a=e.monetary_a.cast("float64"), monetary_b=e.monetary_b.cast("float64")))
+        return overtime.split_dates(raw, date_from, date_to)
+
+    return _on_engine(engine, work)
 
 
 def _engine_errors() -> tuple[type[BaseException], ...]:
@@ -93,9 +151,9 @@ def _engine_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
-def _summarize_on(con, source: str, as_of: dt.date | None, columns: dict[str, str] | None) -> pd.DataFrame:
-    import ibis
-
+def _typed(con, source: str, columns: dict[str, str] | None, as_of: dt.date | None):
+    """The source read by the engine with its columns named by role and typed (ids as text,
+    money as DECIMAL(18, 2)), and the analysis date (default: the day after the latest row)."""
     t = _read(con, source)
     rename = {role: col for role, col in (columns or {}).items() if col and col != role}
     absent = [col for col in rename.values() if col not in t.columns]
@@ -122,6 +180,13 @@ def _summarize_on(con, source: str, as_of: dt.date | None, columns: dict[str, st
         if pd.isna(latest):
             raise CrmError("error.no_rows")
         as_of = (latest.normalize() + pd.Timedelta(days=1)).date()
-    expr = customer_expr(t, as_of, has_order).filter(ibis._.frequency > 0)
+    return t, as_of
+
+
+def _summarize_on(con, source: str, as_of: dt.date | None, columns: dict[str, str] | None) -> pd.DataFrame:
+    import ibis
+
+    t, as_of = _typed(con, source, columns, as_of)
+    expr = customer_expr(t, as_of, "order_id" in t.columns).filter(ibis._.frequency > 0)
     result = con.to_pandas(expr.mutate(monetary=expr.monetary.cast("float64"), returns=expr.returns.cast("float64")))
     return _finish(result.sort_values("customer_id", kind="stable"))

@@ -137,7 +137,7 @@ def period_index(day: dt.date, period: str) -> int:
     return day.year
 
 
-def _check(period: str) -> None:
+def check_period(period: str) -> None:
     if period not in PERIODS:
         raise CrmError("error.param", name="period", value=period)
 
@@ -146,7 +146,7 @@ def _run(transactions: pd.DataFrame, period: str, as_of: dt.date | None, kind: s
     """The activity table (customer × period) on a cursor of its own, then the queries over it."""
     from crm_core.summarize import engine_columns, on_cursor
 
-    _check(period)
+    check_period(period)
     frame = engine_columns(transactions)
     if as_of is None:
         as_of = pd.Timestamp(frame["order_date"].max()).date() if len(frame) else dt.date.today()
@@ -444,12 +444,22 @@ def migration(
     frequency_from, monetary_from, recency_to, frequency_to, monetary_to``, ``revenue_between``
     (net spend in (A, B]) and ``move`` (up, down, same, new: by the scheme's value order).
     """
-    if date_from >= date_to:
-        raise CrmError("error.migration_dates", a=date_from.isoformat(), b=date_to.isoformat())
+    check_dates(date_from, date_to)
     if isinstance(transactions, History):
         at_a, at_b = (transactions.at_with_positions(d) for d in (date_from, date_to))
     else:  # one scan of the rows for both dates
         at_a, at_b = two_dates(transactions, date_from, date_to)
+    return migrate(at_a, at_b, scheme, params, hold_splits)
+
+
+def check_dates(date_from: dt.date, date_to: dt.date) -> None:
+    if date_from >= date_to:
+        raise CrmError("error.migration_dates", a=date_from.isoformat(), b=date_to.isoformat())
+
+
+def migrate(at_a: tuple, at_b: tuple, scheme, params=None, hold_splits: bool = False) -> Migration:
+    """:func:`migration` from the per-customer summaries at both dates (as :func:`two_dates`
+    returns them, from memory or an engine)."""
     a = segment(*at_a, scheme, params)
     held = bool(hold_splits and a[1])
     b = segment(*at_b, scheme, params, a[1] if held else None)
@@ -599,7 +609,7 @@ def segment_history(
     from the first period with a purchase to the one holding ``as_of``; the last row is taken
     at ``as_of`` when the period has not ended.
     """
-    _check(period)
+    check_period(period)
     dates = pd.to_datetime(transactions.loc[transactions["amount"] > 0, "order_date"])
     if dates.empty:
         return pd.DataFrame(columns=["period", *value_order(scheme)])
@@ -620,7 +630,7 @@ def customer_history(
     (``history``: a :class:`History` of the same rows, to reuse):
     ``period, segment, status`` (status empty in a period where they were neither active nor
     just lapsed)."""
-    _check(period)
+    check_period(period)
     own = transactions[transactions["customer_id"].astype("string") == customer_id]
     bought = pd.to_datetime(own.loc[own["amount"] > 0, "order_date"])
     if bought.empty:

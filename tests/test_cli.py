@@ -327,3 +327,27 @@ def test_over_time_commands(tmp_path):
     assert c.loc[c["period_index"] == 0, "customers"].sum() == 4000
     bad = run("migration", src, "--from", "2024-12-31", "--to", "2024-06-30", "--out", out)
     assert bad.returncode == 2 and "before" in bad.stderr
+
+
+def test_over_time_commands_on_the_engine_match_the_in_memory_ones(tmp_path):
+    src = ROOT / "data/demo_transactions.csv"
+    for cmd, extra in (
+        ("migration", ["--from", "2024-06-30", "--to", "2024-12-31", "--scheme", "en10"]),
+        ("status", ["--period", "quarter"]),
+        ("cohorts", ["--period", "month"]),
+    ):
+        frames = []
+        for engine in ("pandas", "duckdb"):
+            out = tmp_path / f"{cmd}_{engine}.csv"
+            res = run(cmd, src, *extra, "--engine", engine, "--out", out)
+            assert res.returncode == 0, res.stderr
+            frames.append(pd.read_csv(out, dtype={"customer_id": str}, keep_default_na=False))
+        memory, duck = frames
+        money = [c for c in memory.columns if c.startswith(("revenue", "monetary", "cumulative"))]
+        pd.testing.assert_frame_equal(memory.drop(columns=money), duck.drop(columns=money))
+        for c in money:
+            assert (pd.to_numeric(memory[c]) - pd.to_numeric(duck[c])).abs().max() < 0.005, (cmd, c)
+    bad = run("migration", src, "--from", "2024-12-31", "--to", "2024-06-30", "--engine", "duckdb", "--out", out)
+    assert bad.returncode == 2 and "before" in bad.stderr
+    missing = run("status", tmp_path / "nope.parquet", "--engine", "duckdb", "--out", out)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr

@@ -89,3 +89,42 @@ def test_cli_summarize_on_spark_writes_a_customer_table(tmp_path):
     got = pd.read_parquet(out)
     expected = summarize(tx)
     assert len(got) == len(expected) and set(got["customer_id"]) == set(expected["customer_id"])
+
+
+def _money_close(a: pd.DataFrame, b: pd.DataFrame, money: list[str]) -> None:
+    """Equal frames, money to the cent (the engines sum DECIMAL, memory sums float64)."""
+    pd.testing.assert_frame_equal(a.drop(columns=money), b.drop(columns=money), check_dtype=False)
+    for c in money:
+        assert np.allclose(a[c].astype(float), b[c].astype(float), atol=0.005, equal_nan=True), c
+
+
+@pytest.mark.parametrize("data", ["edge", "bundled"])
+def test_over_time_on_duckdb_and_spark_agree_with_memory(spark, tmp_path, data):
+    from crm_core import engine, overtime
+    from crm_core.segments import builtin
+
+    tx = edge_transactions() if data == "edge" else load_demo("demo").transactions
+    tx = tx[["customer_id", "order_date", "amount", "order_id"]]
+    path = tmp_path / "tx.parquet"
+    tx.to_parquet(path, index=False)
+    as_of = dt.date(2024, 12, 31)
+    for period in ("month", "quarter"):
+        in_memory = overtime.status_by_period(tx, period, as_of)
+        money = [c for c in in_memory.columns if c.startswith("revenue")]
+        duck = engine.status_source(str(path), period, "duckdb", as_of)
+        sparked = engine.status_source(str(path), period, "spark", as_of, con=spark)
+        pd.testing.assert_frame_equal(duck, sparked, check_dtype=False)  # decimals on both: to the cent
+        _money_close(duck, in_memory, money)
+        in_memory = overtime.cohorts(tx, period, as_of)
+        money = ["revenue", "cumulative_revenue_per_customer"]
+        duck = engine.cohorts_source(str(path), period, "duckdb", as_of)
+        pd.testing.assert_frame_equal(duck, engine.cohorts_source(str(path), period, "spark", as_of, con=spark))
+        _money_close(duck, in_memory, money)
+    a, b = dt.date(2024, 6, 30), as_of
+    in_memory = overtime.migration(tx, a, b, builtin("cn8")).customers
+    money = ["monetary_from", "monetary_to", "revenue_between"]
+    runs = [engine.two_dates_source(str(path), a, b, "duckdb")]
+    runs.append(engine.two_dates_source(str(path), a, b, "spark", con=spark))
+    duck, sparked = (overtime.migrate(*r, builtin("cn8")).customers for r in runs)
+    pd.testing.assert_frame_equal(duck, sparked)
+    _money_close(duck, in_memory, money)
