@@ -323,10 +323,24 @@ class History:
         self.starts = starts
         self.ids = pd.array(np.asarray(first_of[starts], dtype=object), dtype="string")
         self.day = np.asarray(daily["day"], dtype="int64")
-        self.orders = np.asarray(daily["orders"], dtype="int64")
-        self.amount = np.asarray(daily["amount"], dtype=float)
-        self.returned = np.asarray(daily["returned"], dtype=float)
-        self.bought = np.asarray(daily["bought"], dtype=bool)
+        n = len(self.day)
+        # money with a 0 at the end, so that a customer's rows up to a date are one reduceat slice
+        self.amount = np.append(np.asarray(daily["amount"], dtype=float), 0.0)
+        self.returned = np.append(np.asarray(daily["returned"], dtype=float), 0.0)
+        orders = np.asarray(daily["orders"], dtype="int64")
+        self.cum_orders = np.concatenate([[0], np.cumsum(orders)])  # integers: exact
+        bought = np.asarray(daily["bought"], dtype=bool)
+        rows = np.arange(n, dtype=np.int64)
+        self.last_buy = np.maximum.accumulate(np.where(bought, rows, -1)) if n else rows  # latest bought row ≤ i
+        self.next_buy = (  # earliest bought row ≥ i
+            np.minimum.accumulate(np.where(bought, rows, n)[::-1])[::-1] if n else rows
+        )
+        # (customer, day) as one sorted key: a date's cut in every customer is one searchsorted
+        self.ends = np.append(starts[1:], n).astype(np.int64)
+        customer = np.repeat(np.arange(len(starts), dtype=np.int64), self.ends - starts)
+        self.day0 = int(self.day.min()) if n else 0
+        self.span = int(self.day.max()) - self.day0 + 2 if n else 1
+        self.key = customer * self.span + (self.day - self.day0)
 
     def at(self, as_of: dt.date) -> pd.DataFrame:
         """The per-customer summary as of ``as_of`` (see :meth:`at_with_positions`)."""
@@ -340,14 +354,21 @@ class History:
         if not len(self.starts):
             return pd.DataFrame(columns=CUSTOMER_COLUMNS), np.array([], dtype=int)
         cut = np.datetime64(as_of, "D").astype("int64")
-        m = self.day <= cut
-        buy = m & self.bought
-        reduce = lambda f, v: f.reduceat(v, self.starts)  # noqa: E731 (per customer)
-        orders = reduce(np.add, np.where(m, self.orders, 0))
+        starts = self.starts.astype(np.int64)
+        # each customer's rows up to the date are [start, stop): one binary search per customer
+        offset = min(max(cut - self.day0, -1), self.span - 1)
+        probe = np.arange(len(starts), dtype=np.int64) * self.span + offset
+        stop = np.searchsorted(self.key, probe, side="right")
+        orders = self.cum_orders[stop] - self.cum_orders[starts]
         keep = orders > 0
-        last = reduce(np.maximum, np.where(buy, self.day, np.iinfo("int64").min))[keep]
-        first = reduce(np.minimum, np.where(buy, self.day, np.iinfo("int64").max))[keep]
-        monetary = reduce(np.add, np.where(m, self.amount, 0.0))[keep]
+        start, stop = starts[keep], stop[keep]
+        last = self.day[self.last_buy[stop - 1]]  # a purchase in [start, stop) exists: orders > 0
+        first = self.day[self.next_buy[start]]
+
+        def total(values: np.ndarray) -> np.ndarray:  # Σ values[start:stop], summed in row order
+            return np.add.reduceat(values, np.column_stack([start, stop]).ravel())[::2]
+
+        monetary = total(self.amount)
         out = pd.DataFrame(
             {
                 "customer_id": self.ids[keep],
@@ -357,7 +378,7 @@ class History:
                 "frequency": orders[keep].astype("int64"),
                 "monetary": monetary,
                 "avg_spend": monetary / orders[keep],
-                "returns": reduce(np.add, np.where(m, self.returned, 0.0))[keep],
+                "returns": total(self.returned),
             }
         )
         # already in id order (the engine sorted the index); the positions say which indexed
