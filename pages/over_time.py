@@ -26,14 +26,15 @@ view = widgets.view_picker(
 st.sidebar.markdown(f"**{t('ot.settings', lang)}**")
 if view in ("migration", "history"):
     scheme = ot_view.scheme_choice(lang)
-    key = ot_view.token_of(scheme)
+    rfm_params = ot_view.rfm_settings(lang, ds, scheme)
+    key = ot_view.token_of(scheme, rfm_params)
 if view in ("status", "cohorts", "history"):
     period = ot_view.period_choice(lang)
 if view == "migration":
-    ot_view.migration_view(lang, ds, scheme, key)
+    ot_view.migration_view(lang, ds, scheme, rfm_params, key)
 elif view == "status":
     ot_view.status_view(lang, ds, period)
 elif view == "cohorts":
     ot_view.cohort_view(lang, ds, period)
 else:
-    ot_view.history_view(lang, ds, scheme, period, key)
+    ot_view.history_view(lang, ds, scheme, rfm_params, period, key)

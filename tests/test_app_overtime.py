@@ -147,3 +147,24 @@ def test_lifecycle_stages_by_status_per_period(demo_tx):
         "衰退期": expected.get("decline", 0),
     }
     assert any("形成期" in c.value for c in at.caption)
+
+
+def test_migration_uses_the_rfm_pages_settings(demo_tx):
+    from crm_core.rfm import RfmParams
+
+    tx, _ = demo_tx
+    at = open_app("pages/rfm.py", lang="en")
+    at.selectbox(key="split_method").set_value("median").run()
+    assert not at.exception
+    at.switch_page("pages/over_time.py")
+    at.query_params.update(ot_view="migration", ot_preset="custom", ot_from="2024-06-30", ot_to="2024-12-31")
+    at.run()
+    assert not at.exception
+    a, b = dt.date(2024, 6, 30), dt.date(2024, 12, 31)
+    median = overtime.migration(tx, a, b, builtin("cn8"), RfmParams(split_method="median"))
+    mean = overtime.migration(tx, a, b, builtin("cn8"))
+    shown = metrics(at)["Moved down"]
+    assert shown == f"{int((median.customers['move'] == 'down').sum()):,}"
+    assert shown != f"{int((mean.customers['move'] == 'down').sum()):,}"  # the setting made a difference
+    assert any("Median" in c.value and "RFM page" in c.value for c in at.caption)
+    assert at.query_params["split_method"] in ("median", ["median"])  # and a link carries it

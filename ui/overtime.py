@@ -8,12 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from crm_core import charts, overtime
+from crm_core import params as declared
 from crm_core.errors import CrmError
 from crm_core.export import to_csv_bytes, to_excel_bytes
 from crm_core.i18n import t
 from crm_core.segments import NEW_SINCE, builtin
 from ui.state import per_dataset
-from ui.widgets import md_escape, number, persisted, safe_filename, share, table
+from ui.widgets import md_escape, number, persisted, safe_filename, share, share_params, table
 
 SCHEMES = ("cn8", "en10", "custom", overtime.VALUE_MATRIX)
 PRESETS = {"month": 1, "quarter": 3, "year": 12}
@@ -57,7 +58,32 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return (pd.Timestamp(day) - pd.DateOffset(months=months)).date()
 
 
-def migration_view(lang: str, ds, scheme, token_key: tuple) -> None:
+def rfm_settings(lang: str, ds, scheme):
+    """The RFM page's settings (this session's, else the link's, else the defaults), said on
+    the page; None for the value matrix, which has its own lines."""
+    from crm_core.rfm import RfmParams
+    from ui import rfm as rfm_view
+
+    if scheme == overtime.VALUE_MATRIX:
+        return None
+    rfm_view.seed(ds.result.customers)
+    share_params(declared.RFM)  # a link reopens the same segments
+    try:
+        params = rfm_view.params_from_state()
+    except ValueError:  # a typed edge the RFM page is showing as wrong
+        st.caption(t("ot.rfm_default", lang))
+        return RfmParams()
+    scores = t(f"rfm.score.{params.score_method}", lang)
+    if params.score_method == "quantile":
+        scores += f" ({params.bins})"
+    split = t(f"rfm.split.{params.split_method}", lang)
+    if params.split_method == "percentile":
+        split += f" {params.split_percentile:g}"
+    st.caption(t("ot.rfm_settings", lang, scores=scores, split=split, m=t(f"col.{params.m_basis}", lang)))
+    return params
+
+
+def migration_view(lang: str, ds, scheme, params, token_key: tuple) -> None:
     tx, as_of = ds.result.transactions, ds.result.report.as_of
     first = pd.Timestamp(tx["order_date"].min()).date()
     if as_of - first < dt.timedelta(days=2):  # no room for two dates
@@ -97,7 +123,7 @@ def migration_view(lang: str, ds, scheme, token_key: tuple) -> None:
     def at(day: dt.date, split: dict | None = None):
         key = (*token_key, day, tuple(sorted(split.items())) if split else None)
         return per_dataset(
-            ds.token, "ot_segments", key, lambda: overtime.segments_at(history, day, scheme, None, split)
+            ds.token, "ot_segments", key, lambda: overtime.segments_at(history, day, scheme, params, split)
         )
 
     try:
@@ -208,7 +234,7 @@ def cohort_view(lang: str, ds, period: str) -> None:
     st.download_button(t("ot.download", lang), lambda: to_csv_bytes(co), f"cohorts_{period}.csv", "text/csv")
 
 
-def history_view(lang: str, ds, scheme, period: str, token_key: tuple) -> None:
+def history_view(lang: str, ds, scheme, params, period: str, token_key: tuple) -> None:
     tx, as_of = ds.result.transactions, ds.result.report.as_of
     index = per_dataset(ds.token, "ot_index", (), lambda: overtime.History(tx))
     with st.spinner(t("ot.history.running", lang)):
@@ -216,7 +242,7 @@ def history_view(lang: str, ds, scheme, period: str, token_key: tuple) -> None:
             ds.token,
             "ot_history",
             (*token_key, period, as_of),
-            lambda: overtime.segment_history(tx, period, scheme, None, as_of, index),
+            lambda: overtime.segment_history(tx, period, scheme, params, as_of, index),
         )
     if hist.empty:
         st.info(t("ot.nothing", lang))
@@ -236,15 +262,18 @@ def history_view(lang: str, ds, scheme, period: str, token_key: tuple) -> None:
     elif who:
         key = (*token_key, period, as_of, who)
         own = per_dataset(
-            ds.token, "ot_customer", key, lambda: overtime.customer_history(tx, who, period, scheme, None, as_of, index)
+            ds.token,
+            "ot_customer",
+            key,
+            lambda: overtime.customer_history(tx, who, period, scheme, params, as_of, index),
         ).copy()
         own["segment"] = [name(k) if k else "" for k in own["segment"]]
         own["status"] = [t(f"ot.status.{k}", lang) if k else "" for k in own["status"]]
         table(own, lang)
 
 
-def token_of(scheme) -> tuple:
-    """A cache key for the segmentation (a custom scheme by its rules)."""
+def token_of(scheme, params) -> tuple:
+    """A cache key for the segmentation (a custom scheme by its rules) and its settings."""
     if scheme == overtime.VALUE_MATRIX:
         return (scheme,)
-    return (scheme.key, scheme.to_json())
+    return (scheme.key, scheme.to_json(), repr(params))

@@ -18,21 +18,13 @@ from ui.widgets import md_escape, number, persist_param, say, share_params, tabl
 def settings(lang: str, customers: pd.DataFrame):
     """The RFM settings panel (sidebar). Returns (RfmParams, Scheme, explain mode), or
     (None, None, False) after showing what is wrong with a typed setting."""
-    from crm_core.rfm import RfmParams
     from crm_core.segments import builtin, load_scheme
 
     p = declared.BY_NAME
     r_max = float(customers["recency_days"].max() or 1)
     f_max = float(customers["frequency"].max() or 1)
     m_max = float(max(customers["monetary"].max(), 1))
-    # typed splits start at the data's means
-    starts = {
-        "r_split": round(float(customers["recency_days"].mean())),
-        "f_split": round(float(customers["frequency"].mean()), 1),
-        "m_split": round(float(customers["monetary"].mean()), 0),
-    }
-    for param in declared.RFM:
-        persist_param(param, starts.get(param.name))
+    seed(customers)
     sb = st.sidebar
     sb.markdown(f"**{t('rfm.settings', lang)}**")
     sb.selectbox(
@@ -72,19 +64,7 @@ def settings(lang: str, customers: pd.DataFrame):
     sb.toggle(t(p["explain"].label, lang), key="explain")
     share_params(declared.RFM)
     try:
-        params = RfmParams(
-            score_method=st.session_state.score_method,
-            bins=5 if st.session_state.scheme == "en10" else int(st.session_state.bins),
-            r_edges=parse_edges(st.session_state.r_edges),
-            f_edges=parse_edges(st.session_state.f_edges),
-            m_edges=parse_edges(st.session_state.m_edges),
-            split_method=method,
-            split_percentile=float(st.session_state.split_pct),
-            r_split=float(st.session_state.r_split),
-            f_split=float(st.session_state.f_split),
-            m_split=float(st.session_state.m_split),
-            m_basis=st.session_state.m_basis,
-        ).validate()
+        params = params_from_state()
     except ValueError as exc:  # CrmError, or a typed edge that is not a number
         msg = exc.message(lang, escape=md_escape) if isinstance(exc, CrmError) else md_escape(exc)
         st.error(msg)
@@ -100,6 +80,38 @@ def settings(lang: str, customers: pd.DataFrame):
     else:
         scheme = builtin(st.session_state.scheme)
     return params, scheme, bool(st.session_state.explain)
+
+
+def seed(customers: pd.DataFrame) -> None:
+    """The RFM settings in the session: this session's, else the link's, else the defaults
+    (typed splits start at the data's means). Other pages that segment call it too, so they
+    use the RFM page's settings."""
+    starts = {
+        "r_split": round(float(customers["recency_days"].mean())),
+        "f_split": round(float(customers["frequency"].mean()), 1),
+        "m_split": round(float(customers["monetary"].mean()), 0),
+    }
+    for param in declared.RFM:
+        persist_param(param, starts.get(param.name))
+
+
+def params_from_state():
+    """RfmParams from the settings in the session (see :func:`seed`); ValueError when one is wrong."""
+    from crm_core.rfm import RfmParams
+
+    return RfmParams(
+        score_method=st.session_state.score_method,
+        bins=5 if st.session_state.scheme == "en10" else int(st.session_state.bins),
+        r_edges=parse_edges(st.session_state.r_edges),
+        f_edges=parse_edges(st.session_state.f_edges),
+        m_edges=parse_edges(st.session_state.m_edges),
+        split_method=st.session_state.split_method,
+        split_percentile=float(st.session_state.split_pct),
+        r_split=float(st.session_state.r_split),
+        f_split=float(st.session_state.f_split),
+        m_split=float(st.session_state.m_split),
+        m_basis=st.session_state.m_basis,
+    ).validate()
 
 
 def custom_scheme(lang: str, load_scheme, builtin):
