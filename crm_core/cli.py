@@ -223,13 +223,17 @@ def _clv(result: LoadResult, args: argparse.Namespace):
     return out[[*clv.CLI_COLUMNS, "monetary_value", "at_risk"]]
 
 
-def _scheme(args: argparse.Namespace):
-    """cn8, en10, value_matrix or a rules FILE.json."""
-    from crm_core.overtime import VALUE_MATRIX
+def _scheme(args: argparse.Namespace, transactions=None):
+    """cn8, en10, value_matrix, lifecycle (needs the rows in memory) or a rules FILE.json."""
+    from crm_core.overtime import LIFECYCLE, VALUE_MATRIX, LifecycleCells
     from crm_core.segments import BUILTIN, builtin, load_scheme
 
     if args.scheme == VALUE_MATRIX:
         return VALUE_MATRIX
+    if args.scheme == LIFECYCLE:
+        if transactions is None:  # the potential model trains in memory
+            raise CrmError("error.lifecycle_engine")
+        return LifecycleCells(transactions)
     return builtin(args.scheme) if args.scheme in BUILTIN else load_scheme(_read(args.scheme))
 
 
@@ -254,9 +258,8 @@ def _migration(result: LoadResult, args: argparse.Namespace):
 
     if result.transactions is None:
         raise CrmError("error.needs_transactions")
-    mig = migration(
-        result.transactions, args.date_from, args.date_to, _scheme(args), _rfm_params(args), args.hold_splits
-    )
+    tx = result.transactions
+    mig = migration(tx, args.date_from, args.date_to, _scheme(args, tx), _rfm_params(args), args.hold_splits)
     _print_splits(mig, args)
     return mig.customers
 
@@ -300,7 +303,8 @@ def _on_engine(args: argparse.Namespace) -> int:
     if args.command == "migration":
         overtime.check_dates(args.date_from, args.date_to)
         at_a, at_b = engine.two_dates_source(src, args.date_from, args.date_to, name, columns, con=con)
-        out = overtime.migrate(at_a, at_b, _scheme(args), _rfm_params(args), args.hold_splits)
+        dates = (args.date_from, args.date_to)
+        out = overtime.migrate(at_a, at_b, _scheme(args), _rfm_params(args), args.hold_splits, dates)
         _print_splits(out, args)
         out = out.customers
     elif args.command in ("status", "cohorts"):
@@ -440,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
     _input_options(p_mig)
     p_mig.add_argument("--from", dest="date_from", type=dt.date.fromisoformat, required=True, help="date A")
     p_mig.add_argument("--to", dest="date_to", type=dt.date.fromisoformat, required=True, help="date B")
-    p_mig.add_argument("--scheme", default="cn8", help="cn8, en10, value_matrix or a rules FILE.json")
+    p_mig.add_argument(
+        "--scheme", default="cn8", help="cn8, en10, value_matrix, lifecycle (grid cells) or a rules FILE.json"
+    )
     add_cli_options(p_mig, tuple(p for p in declared.RFM if p.name != "scheme"))
     p_mig.add_argument(
         "--method",

@@ -261,6 +261,7 @@ def cohort_table(raw: pd.DataFrame, period: str, end: dt.date) -> pd.DataFrame:
 # --- Migration between two dates ----------------------------------------------------------------
 
 VALUE_MATRIX = "value_matrix"
+LIFECYCLE = "lifecycle"  # LifecycleCells, by name (the page and the command line)
 
 
 @dataclass
@@ -396,16 +397,19 @@ def segments_at(transactions: pd.DataFrame | History, as_of: dt.date, scheme, pa
     :func:`combine`, ``_pos`` (place in the history) and ``_rank`` (segment value rank), splits).
     """
     history = transactions if isinstance(transactions, History) else History(transactions)
-    return segment(*history.at_with_positions(as_of), scheme, params, split)
+    return segment(*history.at_with_positions(as_of), scheme, params, split, as_of)
 
 
-def segment(customers: pd.DataFrame, positions: np.ndarray, scheme, params=None, split: dict | None = None):
-    """:func:`segments_at` for a per-customer summary already made (``positions``: each row's
-    place in a list both dates share, for :func:`combine`)."""
+def segment(customers: pd.DataFrame, positions: np.ndarray, scheme, params=None, split: dict | None = None, as_of=None):
+    """:func:`segments_at` for a per-customer summary already made as of ``as_of``
+    (``positions``: each row's place in a list both dates share, for :func:`combine`)."""
     if customers.empty:
         empty = pd.DataFrame(columns=["customer_id", "segment", "recency_days", "frequency", "monetary"])
         return empty, {}
-    if scheme == VALUE_MATRIX:
+    if isinstance(scheme, LifecycleCells):
+        codes, used = scheme.codes(customers, as_of, split)
+        keys = list(LifecycleCells.keys)
+    elif scheme == VALUE_MATRIX:
         from crm_core.value_matrix import TYPES, Split, lines, type_codes
 
         f_line, s_line = (split["f"], split["s"]) if split else lines(customers, Split(), Split())
@@ -440,11 +444,39 @@ def segment(customers: pd.DataFrame, positions: np.ndarray, scheme, params=None,
 def value_order(scheme) -> list[str]:
     """Segment keys from most to least valuable: a scheme's declared ranks (rule order where
     none is declared), ``unassigned`` last; value-matrix types premium first."""
+    if isinstance(scheme, LifecycleCells):
+        return list(LifecycleCells.keys)
     if scheme == VALUE_MATRIX:
         from crm_core.value_matrix import TYPES
 
         return list(TYPES)
     return scheme.ranked_keys
+
+
+class LifecycleCells:
+    """The lifecycle grid as a segmentation that can be followed over time: current value (net
+    spend up to the date) × growth potential (the model of :mod:`crm_core.potential` refitted
+    on the rows up to the date), each cut at its mean (``split`` = {"v": …, "p": …} holds the
+    lines). Cells as in :mod:`crm_core.lifecycle`; most valuable first: 4 (high value, high
+    potential), 3 (high, low), 2 (low, high), 1 (low, low)."""
+
+    keys = ("4", "3", "2", "1")
+
+    def __init__(self, transactions: pd.DataFrame) -> None:
+        self.transactions = transactions
+
+    def codes(self, customers: pd.DataFrame, as_of: dt.date, split: dict | None):
+        from crm_core.lifecycle import cell_codes
+        from crm_core.potential import predict
+
+        pot = predict(self.transactions, as_of + dt.timedelta(days=1))  # a purchase on the date counts
+        if not pot.ok:
+            raise CrmError("error.lifecycle_at", day=as_of.isoformat())
+        value = customers["monetary"].to_numpy(float)
+        potential = pot.predicted.reindex(customers["customer_id"].astype(str)).fillna(0.0).to_numpy(float)
+        v_line, p_line = (split["v"], split["p"]) if split else (float(value.mean()), float(potential.mean()))
+        cell = cell_codes(value, potential, v_line, p_line)  # 1–4
+        return 4 - cell, {"v": float(v_line), "p": float(p_line)}  # index into keys ("4", "3", "2", "1")
 
 
 def migration(
@@ -470,7 +502,7 @@ def migration(
         at_a, at_b = (transactions.at_with_positions(d) for d in (date_from, date_to))
     else:  # one scan of the rows for both dates
         at_a, at_b = two_dates(transactions, date_from, date_to)
-    return migrate(at_a, at_b, scheme, params, hold_splits)
+    return migrate(at_a, at_b, scheme, params, hold_splits, (date_from, date_to))
 
 
 def check_dates(date_from: dt.date, date_to: dt.date) -> None:
@@ -478,12 +510,12 @@ def check_dates(date_from: dt.date, date_to: dt.date) -> None:
         raise CrmError("error.migration_dates", a=date_from.isoformat(), b=date_to.isoformat())
 
 
-def migrate(at_a: tuple, at_b: tuple, scheme, params=None, hold_splits: bool = False) -> Migration:
-    """:func:`migration` from the per-customer summaries at both dates (as :func:`two_dates`
-    returns them, from memory or an engine)."""
-    a = segment(*at_a, scheme, params)
+def migrate(at_a: tuple, at_b: tuple, scheme, params=None, hold_splits: bool = False, dates=(None, None)):
+    """:func:`migration` (a :class:`Migration`) from the per-customer summaries at both
+    ``dates`` (as :func:`two_dates` returns them, from memory or an engine)."""
+    a = segment(*at_a, scheme, params, None, dates[0])
     held = bool(hold_splits and a[1])
-    b = segment(*at_b, scheme, params, a[1] if held else None)
+    b = segment(*at_b, scheme, params, a[1] if held else None, dates[1])
     return combine(a, b, scheme, held)
 
 

@@ -25,7 +25,7 @@ view = widgets.view_picker(
 )
 st.sidebar.markdown(f"**{t('ot.settings', lang)}**")
 if view in ("migration", "history"):
-    scheme = ot_view.scheme_choice(lang)
+    scheme = ot_view.scheme_choice(lang, ds.result.transactions, view)
     rfm_params = ot_view.rfm_settings(lang, ds, scheme)
     key = ot_view.token_of(scheme, rfm_params)
 if view in ("status", "cohorts", "history"):

@@ -168,3 +168,22 @@ def test_migration_uses_the_rfm_pages_settings(demo_tx):
     assert shown != f"{int((mean.customers['move'] == 'down').sum()):,}"  # the setting made a difference
     assert any("Median" in c.value and "RFM page" in c.value for c in at.caption)
     assert at.query_params["split_method"] in ("median", ["median"])  # and a link carries it
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_lifecycle_cells_between_two_dates(demo_tx, lang):
+    from crm_core.i18n import t
+
+    tx, _ = demo_tx
+    at = open_app("pages/over_time.py", lang=lang, ot_view="migration", ot_scheme="lifecycle", ot_preset="custom",
+                  ot_from="2024-06-30", ot_to="2024-12-31")  # fmt: skip
+    assert not at.exception
+    mig = overtime.migration(tx, dt.date(2024, 6, 30), dt.date(2024, 12, 31), overtime.LifecycleCells(tx))
+    matrix = at.dataframe[0].value
+    assert list(matrix.columns) == [t(f"lc.cell.{k}", lang) for k in ("4", "3", "2", "1")]
+    n, _ = overtime.migration_matrix(mig)
+    assert (matrix.to_numpy() == n.to_numpy()).all()
+    assert any(t("ot.lifecycle_rule", lang, split_a="", split_b="")[:12] in c.value for c in at.caption)
+    at = open_app("pages/over_time.py", lang=lang, ot_view="history", ot_scheme="lifecycle")
+    assert not at.exception and at.dataframe  # per period it follows the 8 segments, and says why
+    assert any(c.value == t("ot.lifecycle_history", lang) for c in at.caption)

@@ -351,3 +351,14 @@ def test_over_time_commands_on_the_engine_match_the_in_memory_ones(tmp_path):
     assert bad.returncode == 2 and "before" in bad.stderr
     missing = run("status", tmp_path / "nope.parquet", "--engine", "duckdb", "--out", out)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_migration_of_lifecycle_cells(tmp_path):
+    src, out = ROOT / "data/demo_transactions.csv", tmp_path / "lc.csv"
+    res = run("migration", src, "--from", "2024-06-30", "--to", "2024-12-31", "--scheme", "lifecycle", "--out", out)
+    assert res.returncode == 0, res.stderr
+    got = pd.read_csv(out, dtype={"segment_from": str, "segment_to": str}, keep_default_na=False)
+    assert set(got["segment_to"]) == {"1", "2", "3", "4"} and set(got["segment_from"]) == {"", "1", "2", "3", "4"}
+    on_engine = run("migration", src, "--from", "2024-06-30", "--to", "2024-12-31", "--scheme", "lifecycle",
+                    "--engine", "duckdb", "--out", out)  # fmt: skip
+    assert on_engine.returncode == 2 and "in memory" in on_engine.stderr

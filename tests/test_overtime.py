@@ -327,3 +327,30 @@ def test_one_scan_for_two_dates_equals_summarize_at_each(with_orders):
         one_scan = overtime.migration(t, a, b, builtin("cn8")).customers
         indexed = overtime.migration(overtime.History(t), a, b, builtin("cn8")).customers
         pd.testing.assert_frame_equal(one_scan, indexed, check_exact=False, rtol=1e-9)
+
+
+def test_lifecycle_cells_over_time_against_the_grid_at_each_date():
+    from crm_core.demo import load_demo
+    from crm_core.lifecycle import cell_codes
+    from crm_core.potential import predict
+
+    t = load_demo("demo").transactions
+    a, b = dt.date(2024, 6, 30), dt.date(2024, 12, 31)
+    mig = overtime.migration(t, a, b, overtime.LifecycleCells(t))
+    got = mig.customers.set_index("customer_id")
+    for day, col, split in ((a, "segment_from", mig.splits_from), (b, "segment_to", mig.splits_to)):
+        customers = summarize(t[t["order_date"].dt.normalize() <= pd.Timestamp(day)], day)
+        potential = predict(t, day + dt.timedelta(days=1)).predicted.reindex(customers["customer_id"]).fillna(0.0)
+        value = customers["monetary"].to_numpy(float)
+        assert split == pytest.approx({"v": value.mean(), "p": potential.mean()})
+        cells = cell_codes(value, potential.to_numpy(float), value.mean(), potential.mean()).astype(str)
+        assert (got.loc[customers["customer_id"], col].to_numpy() == cells).all(), day
+    n, _ = overtime.migration_matrix(mig)
+    assert list(n.columns) == ["4", "3", "2", "1"] and n.to_numpy().sum() == len(got)
+    moved_up = got[(got["segment_from"] == "1") & (got["segment_to"] == "4")]
+    assert (moved_up["move"] == "up").all() and len(moved_up) > 0
+    held = overtime.migration(t, a, b, overtime.LifecycleCells(t), hold_splits=True)
+    assert held.splits_to == held.splits_from
+    with pytest.raises(CrmError) as err:  # not enough history before A for the model
+        overtime.migration(t, dt.date(2023, 3, 1), b, overtime.LifecycleCells(t))
+    assert err.value.key == "error.lifecycle_at"

@@ -16,7 +16,7 @@ from crm_core.segments import NEW_SINCE, builtin
 from ui.state import per_dataset
 from ui.widgets import md_escape, number, persisted, safe_filename, share, share_params, table
 
-SCHEMES = ("cn8", "en10", "custom", overtime.VALUE_MATRIX)
+SCHEMES = ("cn8", "en10", "custom", overtime.VALUE_MATRIX, overtime.LIFECYCLE)
 PRESETS = {"month": 1, "quarter": 3, "year": 12}
 
 
@@ -24,9 +24,16 @@ def _date(raw: str) -> dt.date:
     return dt.date.fromisoformat(str(raw)[:10])
 
 
-def scheme_choice(lang: str):
-    """The segmentation to follow (in the URL); custom = the rules from the RFM page."""
+def scheme_choice(lang: str, tx: pd.DataFrame, view: str):
+    """The segmentation to follow (in the URL); custom = the rules from the RFM page. Lifecycle
+    cells refit the potential model at each date: offered between two dates, not per period."""
     options = [k for k in SCHEMES if k != "custom" or "custom_scheme" in st.session_state]
+    if view == "history":
+        options.remove(overtime.LIFECYCLE)
+        state = st.session_state
+        if state.get("ot_scheme", state.get("keep_ot_scheme", st.query_params.get("ot_scheme"))) == overtime.LIFECYCLE:
+            state.ot_scheme = "cn8"
+            st.caption(t("ot.lifecycle_history", lang))
     persisted("ot_scheme", "cn8", str, options)
     st.sidebar.selectbox(
         t("ot.scheme", lang), options, key="ot_scheme", format_func=lambda k: t(f"ot.scheme.{k}", lang)
@@ -35,6 +42,8 @@ def scheme_choice(lang: str):
     key = st.session_state.ot_scheme
     if key == overtime.VALUE_MATRIX:
         return key
+    if key == overtime.LIFECYCLE:
+        return overtime.LifecycleCells(tx)
     return st.session_state.custom_scheme if key == "custom" else builtin(key)
 
 
@@ -48,6 +57,8 @@ def period_choice(lang: str) -> str:
 
 
 def label_of(scheme, lang: str):
+    if isinstance(scheme, overtime.LifecycleCells):
+        return lambda k: t(f"lc.cell.{k}", lang) if k != NEW_SINCE else t("ot.new_since_a", lang)
     if scheme == overtime.VALUE_MATRIX:
         return lambda k: t(f"vm.type.{k}", lang) if k != NEW_SINCE else t("ot.new_since_a", lang)
     return lambda k: scheme.label(k, lang) if k != NEW_SINCE else t("ot.new_since_a", lang)
@@ -64,7 +75,7 @@ def rfm_settings(lang: str, ds, scheme):
     from crm_core.rfm import RfmParams
     from ui import rfm as rfm_view
 
-    if scheme == overtime.VALUE_MATRIX:
+    if scheme == overtime.VALUE_MATRIX or isinstance(scheme, overtime.LifecycleCells):
         return None
     rfm_view.seed(ds.result.customers)
     share_params(declared.RFM)  # a link reopens the same segments
@@ -127,9 +138,10 @@ def migration_view(lang: str, ds, scheme, params, token_key: tuple) -> None:
         )
 
     try:
-        at_a = at(a)
-        held = hold and bool(at_a[1])
-        mig = overtime.combine(at_a, at(b, at_a[1] if held else None), scheme, held)
+        with st.spinner(t("ot.computing", lang)):
+            at_a = at(a)
+            held = hold and bool(at_a[1])
+            mig = overtime.combine(at_a, at(b, at_a[1] if held else None), scheme, held)
     except CrmError as exc:
         st.info(exc.message(lang, escape=md_escape))
         return
@@ -141,6 +153,8 @@ def migration_view(lang: str, ds, scheme, params, token_key: tuple) -> None:
         col.metric(t(f"ot.move.{key}", lang), number(int(moves.get(key, 0)), lang))
     st.caption(t("ot.held" if mig.held else "ot.recomputed", lang, a=a.isoformat(), b=b.isoformat(),
                  split_a=_splits(mig.splits_from), split_b=_splits(mig.splits_to)))  # fmt: skip
+    if isinstance(scheme, overtime.LifecycleCells):
+        st.caption(t("ot.lifecycle_rule", lang, split_a=_splits(mig.splits_from), split_b=_splits(mig.splits_to)))
     n, rev = overtime.migration_matrix(mig)
     rows = [name(k) for k in n.index]
     cols_l = [name(k) for k in n.columns]
@@ -276,4 +290,6 @@ def token_of(scheme, params) -> tuple:
     """A cache key for the segmentation (a custom scheme by its rules) and its settings."""
     if scheme == overtime.VALUE_MATRIX:
         return (scheme,)
+    if isinstance(scheme, overtime.LifecycleCells):
+        return (overtime.LIFECYCLE,)
     return (scheme.key, scheme.to_json(), repr(params))
