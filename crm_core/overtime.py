@@ -343,6 +343,22 @@ class History:
         self.span = int(self.day.max()) - self.day0 + 2 if n else 1
         self.key = customer * self.span + (self.day - self.day0)
 
+    def _stops(self, as_of: dt.date) -> np.ndarray:
+        """Per indexed customer, the end of their rows up to ``as_of`` (rows on it count)."""
+        cut = np.datetime64(as_of, "D").astype("int64")
+        offset = min(max(cut - self.day0, -1), self.span - 1)
+        probe = np.arange(len(self.starts), dtype=np.int64) * self.span + offset
+        return np.searchsorted(self.key, probe, side="right")
+
+    def net_upto(self, as_of: dt.date) -> np.ndarray:
+        """Per indexed customer, the net amount of every row up to ``as_of`` (returns by a
+        customer who had not bought yet included)."""
+        if not len(self.starts):
+            return np.zeros(0)
+        start, stop = self.starts.astype(np.int64), self._stops(as_of)
+        sums = np.add.reduceat(self.amount, np.column_stack([start, stop]).ravel())[::2]
+        return np.where(stop > start, sums, 0.0)
+
     def at(self, as_of: dt.date) -> pd.DataFrame:
         """The per-customer summary as of ``as_of`` (see :meth:`at_with_positions`)."""
         return self.at_with_positions(as_of)[0]
@@ -356,10 +372,7 @@ class History:
             return pd.DataFrame(columns=CUSTOMER_COLUMNS), np.array([], dtype=int)
         cut = np.datetime64(as_of, "D").astype("int64")
         starts = self.starts.astype(np.int64)
-        # each customer's rows up to the date are [start, stop): one binary search per customer
-        offset = min(max(cut - self.day0, -1), self.span - 1)
-        probe = np.arange(len(starts), dtype=np.int64) * self.span + offset
-        stop = np.searchsorted(self.key, probe, side="right")
+        stop = self._stops(as_of)  # each customer's rows up to the date are [start, stop)
         orders = self.cum_orders[stop] - self.cum_orders[starts]
         keep = orders > 0
         start, stop = starts[keep], stop[keep]
@@ -495,11 +508,13 @@ def migration(
     Returns a :class:`Migration` whose ``customers`` has ``customer_id, segment_from``
     (empty for a customer with no purchase by A), ``segment_to``, ``recency_from,
     frequency_from, monetary_from, recency_to, frequency_to, monetary_to``, ``revenue_between``
-    (net spend in (A, B]) and ``move`` (up, down, same, new: by the scheme's value order).
+    (net amount of the rows in (A, B]) and ``move`` (up, down, same, new: by the scheme's value order).
     """
     check_dates(date_from, date_to)
     if isinstance(transactions, History):
         at_a, at_b = (transactions.at_with_positions(d) for d in (date_from, date_to))
+        customers_b, positions_b = at_b
+        at_b = (customers_b.assign(net_before_a=transactions.net_upto(date_from)[positions_b]), positions_b)
     else:  # one scan of the rows for both dates
         at_a, at_b = two_dates(transactions, date_from, date_to)
     return migrate(at_a, at_b, scheme, params, hold_splits, (date_from, date_to))
@@ -516,7 +531,8 @@ def migrate(at_a: tuple, at_b: tuple, scheme, params=None, hold_splits: bool = F
     a = segment(*at_a, scheme, params, None, dates[0])
     held = bool(hold_splits and a[1])
     b = segment(*at_b, scheme, params, a[1] if held else None, dates[1])
-    return combine(a, b, scheme, held)
+    net = at_b[0]["net_before_a"].to_numpy(float) if "net_before_a" in at_b[0].columns else None
+    return combine(a, b, scheme, held, net)
 
 
 def two_dates_expr(t, date_from: dt.date, date_to: dt.date, has_order_id: bool):
@@ -587,13 +603,18 @@ def split_dates(raw: pd.DataFrame, date_from: dt.date, date_to: dt.date):
                 "returns": np.nan,
             }
         )
+        if k == "b":  # rows up to A of every customer at B, for revenue_between
+            part["net_before_a"] = raw["monetary_a"].fillna(0.0).to_numpy("float64")[keep]
         out.append((part, keep))
     return out[0], out[1]
 
 
-def combine(at_a: tuple, at_b: tuple, scheme, held: bool = False) -> Migration:
+def combine(at_a: tuple, at_b: tuple, scheme, held: bool = False, net_before_a=None) -> Migration:
     """A :class:`Migration` from :func:`segments_at` at A and at B (so a page can keep B's
-    segments while the user moves A)."""
+    segments while the user moves A). ``net_before_a``: per customer at B, the net amount of
+    their rows up to A (:meth:`History.net_upto`), so that ``revenue_between`` leaves out a
+    return made before A by a customer who had not bought by then; without it, spend at B
+    minus spend at A."""
     (a, split_a), (b, split_b) = at_a, at_b
     out = b.rename(columns={"segment": "segment_to", **{c: f"{c.split('_')[0]}_to" for c in _RFM}})
     src = a.rename(columns={"segment": "segment_from", **{c: f"{c.split('_')[0]}_from" for c in _RFM}})
@@ -625,7 +646,8 @@ def combine(at_a: tuple, at_b: tuple, scheme, held: bool = False) -> Migration:
         order = {k: i for i, k in enumerate(value_order(scheme))}
         rank_from = out["segment_from"].map(order).to_numpy(float)
         rank_to = out["segment_to"].map(order).to_numpy(float)
-    out["revenue_between"] = out["monetary_to"] - out["monetary_from"].fillna(0.0)
+    before = out["monetary_from"].fillna(0.0).to_numpy(float) if net_before_a is None else np.asarray(net_before_a)
+    out["revenue_between"] = out["monetary_to"].to_numpy(float) - before
     new = (out["segment_from"] == "").to_numpy()
     out["move"] = np.select([new, rank_to < rank_from, rank_to > rank_from], ["new", "up", "down"], default="same")
     cols = [

@@ -40,6 +40,10 @@ def test_migration_figures_and_a_date_move(demo_tx):
         assert m[name] == f"{int((mig.customers['move'] == key).sum()):,}"
     matrix = at.dataframe[0].value
     assert matrix.to_numpy().sum() == len(mig.customers)
+    day = tx["order_date"].dt.normalize()
+    between = tx[(day > pd.Timestamp("2024-06-30")) & (day <= pd.Timestamp("2024-12-31"))]
+    revenue = at.dataframe[1].value.to_numpy().sum()  # rows between the dates, of the customers at B
+    assert revenue == pytest.approx(between[between["customer_id"].isin(mig.customers["customer_id"])]["amount"].sum())
     at.date_input(key="ot_from").set_value(dt.date(2024, 3, 31)).run()
     assert not at.exception
     earlier = overtime.migration(tx, dt.date(2024, 3, 31), dt.date(2024, 12, 31), builtin("cn8"))

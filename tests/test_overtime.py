@@ -354,3 +354,24 @@ def test_lifecycle_cells_over_time_against_the_grid_at_each_date():
     with pytest.raises(CrmError) as err:  # not enough history before A for the model
         overtime.migration(t, dt.date(2023, 3, 1), b, overtime.LifecycleCells(t))
     assert err.value.key == "error.lifecycle_at"
+
+
+def test_revenue_between_counts_only_rows_between_the_dates():
+    rows = [
+        ("r", "2024-01-10", -30.0),  # a return before A, before any purchase (an old order elsewhere)
+        ("r", "2024-05-10", 100.0),
+        ("k", "2024-01-05", 50.0),
+        ("k", "2024-02-01", -10.0),
+        ("k", "2024-05-01", 20.0),
+        ("k", "2024-07-01", 99.0),  # after B
+    ]
+    t = tx(rows)
+    a, b = dt.date(2024, 3, 31), dt.date(2024, 6, 30)
+    between = t[(t["order_date"] > "2024-03-31 23:59:59") & (t["order_date"] <= "2024-06-30 23:59:59")]
+    expected = between.groupby("customer_id")["amount"].sum()
+    for source in (t, overtime.History(t)):
+        got = overtime.migration(source, a, b, overtime.VALUE_MATRIX).customers.set_index("customer_id")
+        assert got.loc["r", "revenue_between"] == pytest.approx(expected["r"])  # 100, not 130
+        assert got.loc["k", "revenue_between"] == pytest.approx(expected["k"])
+        _, rev = overtime.migration_matrix(overtime.migration(source, a, b, overtime.VALUE_MATRIX))
+        assert rev.to_numpy().sum() == pytest.approx(expected.sum())

@@ -141,7 +141,9 @@ def migration_view(lang: str, ds, scheme, params, token_key: tuple) -> None:
         with st.spinner(t("ot.computing", lang)):
             at_a = at(a)
             held = hold and bool(at_a[1])
-            mig = overtime.combine(at_a, at(b, at_a[1] if held else None), scheme, held)
+            at_b = at(b, at_a[1] if held else None)
+            net = history.net_upto(a)[at_b[0]["_pos"].to_numpy()] if len(at_b[0]) else None
+            mig = overtime.combine(at_a, at_b, scheme, held, net)
     except CrmError as exc:
         st.info(exc.message(lang, escape=md_escape))
         return
