@@ -36,6 +36,8 @@ def safe_frame(frame: pd.DataFrame, cell=safe_text) -> pd.DataFrame:
     out.columns = [cell(str(c)) for c in out.columns]
     for c in out.columns:
         col = out[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):  # labels are text too (segments, moves)
+            col = col.astype(object)
         if col.dtype == object or pd.api.types.is_string_dtype(col):
             out[c] = col.map(cell, na_action="ignore")
     return out

@@ -616,6 +616,7 @@ def combine(at_a: tuple, at_b: tuple, scheme, held: bool = False, net_before_a=N
     return made before A by a customer who had not bought by then; without it, spend at B
     minus spend at A."""
     (a, split_a), (b, split_b) = at_a, at_b
+    keys = value_order(scheme)  # segments' ``_rank`` index into these
     out = b.rename(columns={"segment": "segment_to", **{c: f"{c.split('_')[0]}_to" for c in _RFM}})
     src = a.rename(columns={"segment": "segment_from", **{c: f"{c.split('_')[0]}_from" for c in _RFM}})
     aligned = False
@@ -629,50 +630,50 @@ def combine(at_a: tuple, at_b: tuple, scheme, held: bool = False, net_before_a=N
         at = np.full(len(b), -1)
         at[idx] = np.arange(len(a))
         found = at >= 0
-        seg = np.full(len(b), "", dtype=object)
-        seg[found] = src["segment_from"].to_numpy(dtype=object)[at[found]]
-        out["segment_from"] = pd.Series(seg, index=out.index, dtype=object)
+        code_from = np.full(len(b), len(keys))  # "" (no purchase by A) after the keys
+        code_from[found] = a["_rank"].to_numpy()[at[found]]
         for c in _RFM:
             col = f"{c.split('_')[0]}_from"
             values = np.full(len(b), np.nan)
             values[found] = src[col].to_numpy(float)[at[found]]
             out[col] = values
-        rank_from = np.full(len(b), np.nan)
-        rank_from[found] = a["_rank"].to_numpy()[at[found]]
-        rank_to = b["_rank"].to_numpy(float)
+        code_to = b["_rank"].to_numpy()
     else:
         out = out.merge(src, on="customer_id", how="left")
-        out["segment_from"] = out["segment_from"].fillna("")
-        order = {k: i for i, k in enumerate(value_order(scheme))}
-        rank_from = out["segment_from"].map(order).to_numpy(float)
-        rank_to = out["segment_to"].map(order).to_numpy(float)
+        order = {k: i for i, k in enumerate(keys)}
+        code_from = out["segment_from"].map(order).fillna(len(keys)).to_numpy("int64")
+        code_to = out["segment_to"].map(order).to_numpy("int64")
+    # segments and moves as categoricals: a million labels without a million strings
+    out["segment_from"] = pd.Categorical.from_codes(code_from, categories=[*keys, ""])
+    out["segment_to"] = pd.Categorical.from_codes(code_to, categories=keys)
     before = out["monetary_from"].fillna(0.0).to_numpy(float) if net_before_a is None else np.asarray(net_before_a)
     out["revenue_between"] = out["monetary_to"].to_numpy(float) - before
-    new = (out["segment_from"] == "").to_numpy()
-    out["move"] = np.select([new, rank_to < rank_from, rank_to > rank_from], ["new", "up", "down"], default="same")
+    new = code_from == len(keys)
+    move = np.select([new, code_to < code_from, code_to > code_from], [0, 1, 2], default=3)  # 0 = most valuable
+    out["move"] = pd.Categorical.from_codes(move, categories=MOVES)
     cols = [
         "customer_id", "segment_from", "segment_to", "recency_from", "frequency_from", "monetary_from",
         "recency_to", "frequency_to", "monetary_to", "revenue_between", "move",
     ]  # fmt: skip
-    return Migration(out[cols].reset_index(drop=True), value_order(scheme), split_a, split_b, held)
+    return Migration(out[cols].reset_index(drop=True), keys, split_a, split_b, held)
 
 
+MOVES = ("new", "up", "down", "same")
 _RFM = ("recency_days", "frequency", "monetary")
 
 
 def migration_matrix(mig: Migration) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Customers and revenue between the dates, from segment at A (rows, ``_new`` last: new
-    since A, a key no rule may use) to
-    segment at B (columns). The customers add up to everyone who bought by B."""
+    since A, a key no rule may use) to segment at B (columns). The customers add up to
+    everyone who bought by B."""
+    k = len(mig.keys)
+    c = mig.customers
+    # codes from combine(): segment_from in [*keys, ""] ("" = new since A, the last row)
+    cell = c["segment_from"].cat.codes.to_numpy("int64") * k + c["segment_to"].cat.codes.to_numpy("int64")
     rows = [*mig.keys, NEW_SINCE]
-    frame = mig.customers.assign(src=mig.customers["segment_from"].replace("", NEW_SINCE))
-    n = pd.crosstab(frame["src"], frame["segment_to"]).reindex(index=rows, columns=mig.keys, fill_value=0)
-    rev = (
-        frame.pivot_table(index="src", columns="segment_to", values="revenue_between", aggfunc="sum", observed=False)
-        .reindex(index=rows, columns=mig.keys)
-        .fillna(0.0)
-    )
-    return n, rev
+    n = np.bincount(cell, minlength=(k + 1) * k).reshape(k + 1, k)
+    rev = np.bincount(cell, weights=c["revenue_between"].to_numpy(float), minlength=(k + 1) * k).reshape(k + 1, k)
+    return pd.DataFrame(n, index=rows, columns=mig.keys), pd.DataFrame(rev, index=rows, columns=mig.keys)
 
 
 def segment_history(

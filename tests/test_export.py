@@ -135,3 +135,12 @@ def test_bare_addresses_in_user_text_cannot_be_autolinked():
         assert out.replace(WORD_JOINER, "").replace("\\", "") == text  # reads as written
         shown = out.replace("\\", "")
         assert not re.search(r"(?i)https?://|www\.|@\w", shown), shown  # no pattern an autolinker takes
+
+
+def test_categorical_labels_are_made_safe_too():
+    frame = pd.DataFrame({"segment": pd.Categorical(['=HYPERLINK("x")', "ok", '=HYPERLINK("x")']), "n": [1, 2, 3]})
+    rows = list(csv.reader(io.StringIO(to_csv_bytes(frame).decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == ['\'=HYPERLINK("x")', "ok", '\'=HYPERLINK("x")']
+    sheet = openpyxl.load_workbook(io.BytesIO(to_excel_bytes(frame))).active
+    assert [sheet.cell(row=i, column=1).data_type for i in (2, 3, 4)] == ["s", "s", "s"]
+    assert sheet.cell(row=2, column=1).value == '\'=HYPERLINK("x")'

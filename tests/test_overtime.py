@@ -152,7 +152,8 @@ def test_migration_against_segments_computed_at_each_date():
     spent = spent[spent["customer_id"].isin(at_b.index)]["amount"].sum()
     assert rev.to_numpy().sum() == pytest.approx(spent)
     order = builtin("cn8").ranked_keys
-    up = got["segment_to"].map(order.index) < got["segment_from"].map(lambda k: order.index(k) if k else -1)
+    to, src = got["segment_to"].astype(object), got["segment_from"].astype(object)  # categoricals
+    up = to.map(order.index) < src.map(lambda k: order.index(k) if k else -1)
     assert (got.loc[up & ~new, "move"] == "up").all() and (got.loc[~new, "move"] != "new").all()
 
 

@@ -197,8 +197,8 @@ def cell_exports(lang: str, mig, n: pd.DataFrame, name) -> None:
         format_func=lambda c: f"{name(c[0])} → {name(c[1])} ({n.loc[c[0], c[1]]:,})",
         key="ot_cell",
     )
-    src = mig.customers["segment_from"].replace("", NEW_SINCE)
-    part = mig.customers[(src == pick[0]) & (mig.customers["segment_to"] == pick[1])]
+    from_key = "" if pick[0] == NEW_SINCE else pick[0]
+    part = mig.customers[(mig.customers["segment_from"] == from_key) & (mig.customers["segment_to"] == pick[1])]
     shown = part.head(500).assign(
         segment_from=lambda d: [name(k) if k else "" for k in d["segment_from"]],
         segment_to=lambda d: [name(k) for k in d["segment_to"]],
