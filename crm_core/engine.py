@@ -97,10 +97,8 @@ def status_source(source: str, period: str, engine: str = "duckdb", as_of=None, 
 
     def work():
         t, as_of_ = _typed(con, source, columns, as_of)
-        # two queries over the same activity expression (Ibis 12's cache() cannot release
-        # its table on DuckDB 2.0: it issues a DROP TABLE without a name)
-        status, other = (con.to_pandas(e) for e in overtime.status_exprs(overtime.activity_expr(t, period, as_of_)))
-        return overtime.status_table(status, other, period, as_of_)
+        raw = con.to_pandas(overtime.status_expr(overtime.activity_expr(t, period, as_of_)))
+        return overtime.status_table(raw, period, as_of_)
 
     return _on_engine(engine, work)
 

@@ -55,11 +55,12 @@ def activity_expr(t, period: str, as_of: dt.date):
     )
 
 
-def status_exprs(act):
+def status_expr(act):
     """Ibis, over :func:`activity_expr`: per period, counts and revenue of the new, retained
-    and reactivated customers, and of those whose next active period is not the next one
-    (``lapse_next``: they are *lapsed* in the period after); and per period, the revenue of
-    customers with only returns in it (``revenue_other``)."""
+    and reactivated customers, of those whose next active period is not the next one
+    (``lapse_next``: they are *lapsed* in the period after), and the revenue of customers with
+    only returns in it (``revenue_other``). One query: the purchase rows and the return-only
+    rows are stacked and summed per period."""
     import ibis
 
     a = act.filter(act.bought)
@@ -71,12 +72,22 @@ def status_exprs(act):
         "reactivated": a.prev < a.period - 1,
         "lapse_next": a.next.isnull() | (a.next > a.period + 1),
     }
-    status = a.group_by("period").aggregate(
-        **{k: a.count(where=w_) for k, w_ in groups.items()},
-        **{f"revenue_{k}": a.revenue.sum(where=w_) for k, w_ in groups.items()},
+    zero = ibis.literal(0).cast(act.revenue.type())
+    bought = a.select(
+        period=a.period,
+        **{k: cond.ifelse(1, 0) for k, cond in groups.items()},
+        **{f"revenue_{k}": cond.ifelse(a.revenue, zero) for k, cond in groups.items()},
+        revenue_other=zero,
     )
     o = act.filter(~act.bought)
-    return status, o.group_by("period").aggregate(revenue_other=o.revenue.sum())
+    other = o.select(
+        period=o.period,
+        **{k: ibis.literal(0) for k in groups},
+        **{f"revenue_{k}": zero for k in groups},
+        revenue_other=o.revenue,
+    )
+    rows = bought.union(other)
+    return rows.group_by("period").aggregate(**{c: rows[c].sum() for c in rows.columns if c != "period"})
 
 
 def cohort_expr(act):
@@ -103,7 +114,7 @@ def _sql(kind: str, period: str, as_of: dt.date) -> tuple[str, ...]:
     from crm_core.summarize import TRANSACTIONS_SCHEMA
 
     act = ibis.table(_ACT_SCHEMA, name="act")
-    queries = status_exprs(act) if kind == "status" else (cohort_expr(act),)
+    queries = (status_expr(act) if kind == "status" else cohort_expr(act),)
     source = ibis.table(TRANSACTIONS_SCHEMA, name="transactions")
     compiled = [ibis.to_sql(activity_expr(source, period, as_of), dialect="duckdb")]
     return (*compiled, *(ibis.to_sql(q, dialect="duckdb") for q in queries))
@@ -173,34 +184,28 @@ def status_by_period(transactions: pd.DataFrame, period: str = "month", as_of: d
     customers spent in the period before) and ``complete`` (False for a period that ends
     after ``as_of``). Rows dated after ``as_of`` are left out.
     """
-    status, other = _run(transactions, period, as_of, "status")
+    (status,) = _run(transactions, period, as_of, "status")
     end = as_of or pd.Timestamp(transactions["order_date"].max()).date()
-    return status_table(status, other, period, end)
+    return status_table(status, period, end)
 
 
-def status_table(status: pd.DataFrame, other: pd.DataFrame, period: str, end: dt.date) -> pd.DataFrame:
-    """:func:`status_by_period`'s table from the results of :func:`status_exprs` (on any engine)."""
-    if status.empty:
-        return pd.DataFrame(columns=STATUS_COLUMNS)
-    status = status.astype({"period": "int64"})
-    lapsed = pd.DataFrame(
-        {
-            "period": status["period"] + 1,  # active in p, not in p + 1: lapsed in p + 1
-            "lapsed": status["lapse_next"],
-            "revenue_lapsed_before": status["revenue_lapse_next"],
-        }
-    ).set_index("period")
-    index = np.arange(int(status["period"].min()), int(status["period"].max()) + 1)
+def status_table(raw: pd.DataFrame, period: str, end: dt.date) -> pd.DataFrame:
+    """:func:`status_by_period`'s table from the result of :func:`status_expr` (on any engine)."""
     cols = ["new", "retained", "reactivated"]
     money = ["revenue_new", "revenue_retained", "revenue_reactivated", "revenue_other", "revenue_lapsed_before"]
-    out = (
-        status.set_index("period")[cols + money[:3]]
-        .join(lapsed, how="outer")
-        .join(other.astype({"period": "int64"}).set_index("period"), how="outer")
-        .reindex(index)
-        .astype(float)
-        .fillna(0.0)
-    )
+    raw = raw.astype(float).astype({"period": "int64"})
+    active = raw.loc[raw[cols].sum(axis=1) > 0, "period"]
+    if active.empty:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
+    lapsed = pd.DataFrame(
+        {
+            "period": raw["period"] + 1,  # active in p, not in p + 1: lapsed in p + 1
+            "lapsed": raw["lapse_next"],
+            "revenue_lapsed_before": raw["revenue_lapse_next"],
+        }
+    ).set_index("period")
+    index = np.arange(int(active.min()), int(active.max()) + 1)
+    out = raw.set_index("period")[[*cols, *money[:4]]].join(lapsed, how="outer").reindex(index).fillna(0.0)
     for c in [*cols, "lapsed"]:
         out[c] = out[c].astype("int64")
     out["active"] = out["new"] + out["retained"] + out["reactivated"]
@@ -537,9 +542,9 @@ def migrate(at_a: tuple, at_b: tuple, scheme, params=None, hold_splits: bool = F
 
 def two_dates_expr(t, date_from: dt.date, date_to: dt.date, has_order_id: bool):
     """Ibis: one row per customer who bought by ``date_to``, with what segments need of
-    :func:`crm_core.summarize.customer_expr` at both dates (``last_purchase, frequency,
-    monetary`` suffixed ``_a`` and ``_b``; ``frequency_a`` is 0 for a customer with no purchase
-    by ``date_from``), sorted by id. One scan of the rows for both dates."""
+    :func:`crm_core.summarize.customer_expr` at both dates (``last_day`` (days since 1970),
+    ``frequency, monetary`` suffixed ``_a`` and ``_b``; ``frequency_a`` is 0 for a customer
+    with no purchase by ``date_from``), sorted by id. One scan of the rows for both dates."""
     import ibis
 
     t = t.mutate(day=t.order_date.cast("date"))
@@ -547,15 +552,21 @@ def two_dates_expr(t, date_from: dt.date, date_to: dt.date, has_order_id: bool):
     buy = t.amount > 0
     by_a = t.day <= ibis.date(date_from)
     count = (lambda where: t.order_id.nunique(where=where)) if has_order_id else (lambda where: t.count(where=where))
+    days = t.day.epoch_days()
+    # no nulls in the result (a customer with nothing by A gets 0 and a day they never use):
+    # Ibis turns a column with nulls into Python objects one by one, a second at a million rows
     agg = t.group_by("customer_id").aggregate(
-        last_purchase_a=t.day.max(where=buy & by_a),
+        last_day_a=days.max(where=buy & by_a).fill_null(_NO_DAY),
         frequency_a=count(buy & by_a),
-        monetary_a=t.amount.sum(where=by_a),
-        last_purchase_b=t.day.max(where=buy),
+        monetary_a=t.amount.sum(where=by_a).fill_null(0),
+        last_day_b=days.max(where=buy).fill_null(_NO_DAY),
         frequency_b=count(buy),
         monetary_b=t.amount.sum(),
     )
     return agg.filter(agg.frequency_b > 0).order_by("customer_id")
+
+
+_NO_DAY = -(10**6)  # before year 1: never a purchase day
 
 
 @functools.lru_cache(maxsize=64)
@@ -589,7 +600,8 @@ def split_dates(raw: pd.DataFrame, date_from: dt.date, date_to: dt.date):
     for k, day in (("a", date_from), ("b", date_to)):
         frequency = raw[f"frequency_{k}"].to_numpy("int64")
         keep = np.flatnonzero(frequency > 0)
-        last = pd.to_datetime(raw[f"last_purchase_{k}"].iloc[keep]).astype("datetime64[us]").reset_index(drop=True)
+        last_day = raw[f"last_day_{k}"].to_numpy("int64")[keep]
+        last = pd.Series(last_day.astype("datetime64[D]").astype("datetime64[us]"))
         monetary = raw[f"monetary_{k}"].to_numpy("float64")[keep]
         part = pd.DataFrame(
             {
@@ -604,7 +616,7 @@ def split_dates(raw: pd.DataFrame, date_from: dt.date, date_to: dt.date):
             }
         )
         if k == "b":  # rows up to A of every customer at B, for revenue_between
-            part["net_before_a"] = raw["monetary_a"].fillna(0.0).to_numpy("float64")[keep]
+            part["net_before_a"] = raw["monetary_a"].to_numpy("float64")[keep]
         out.append((part, keep))
     return out[0], out[1]
 
