@@ -281,21 +281,26 @@ class Migration:
 
 
 _DAILY = """
-WITH t AS (SELECT customer_id, CAST(order_date AS DATE) AS day, amount{order_col} FROM transactions){orders_cte},
-d AS (
-    SELECT customer_id, day, SUM(orders) AS orders, SUM(amount) AS amount, SUM(returned) AS returned,
-           bool_or(bought) AS bought
-    FROM (
-        SELECT customer_id, day, {row_orders} AS orders, amount,
-               CASE WHEN amount < 0 THEN -amount ELSE 0 END AS returned, amount > 0 AS bought
-        FROM t{orders_union}
-    )
-    GROUP BY customer_id, day
+CREATE TEMP TABLE d AS
+WITH t AS (SELECT customer_id, CAST(order_date AS DATE) AS day, amount{order_col} FROM transactions){orders_cte}
+SELECT customer_id, day, SUM(orders) AS orders, SUM(amount) AS amount, SUM(returned) AS returned,
+       bool_or(bought) AS bought
+FROM (
+    SELECT customer_id, day, {row_orders} AS orders, amount,
+           CASE WHEN amount < 0 THEN -amount ELSE 0 END AS returned, amount > 0 AS bought
+    FROM t{orders_union}
 )
-SELECT CASE WHEN row_number() OVER (PARTITION BY customer_id ORDER BY day) = 1 THEN customer_id END AS first_of,
-       epoch_ms(day) // 86400000 AS day, orders, amount, returned, bought
-FROM d
-ORDER BY customer_id, day
+GROUP BY customer_id, day
+"""
+# customers numbered in id order, so that the days are sorted on integers, not on text
+_KEYS = """
+CREATE TEMP TABLE c AS
+SELECT customer_id, CAST(row_number() OVER (ORDER BY customer_id) - 1 AS BIGINT) AS k
+FROM (SELECT DISTINCT customer_id FROM d)
+"""
+_DAYS = """
+SELECT k, epoch_ms(day) // 86400000 AS day, orders, amount, returned, bought
+FROM d JOIN c USING (customer_id) ORDER BY k, day
 """
 
 
@@ -321,13 +326,18 @@ class History:
             row_orders="0" if has_orders else "CASE WHEN amount > 0 THEN 1 ELSE 0 END",
             orders_union=(" UNION ALL SELECT customer_id, day, 1, 0.0, 0.0, false FROM o" if has_orders else ""),
         )
-        # sorted by customer, then day, on the engine; the id only on each customer's first row
-        daily = on_cursor(frame, lambda cur: cur.execute(sql).fetchnumpy())
-        first_of = daily["first_of"]
-        mask = getattr(first_of, "mask", None)
-        starts = np.flatnonzero(~mask) if mask is not None and np.ndim(mask) else np.arange(len(first_of))
+
+        def work(cur):  # sorted by customer number, then day, on the engine
+            cur.execute(sql)
+            cur.execute(_KEYS)
+            ids = cur.execute("SELECT customer_id FROM c ORDER BY k").fetchnumpy()["customer_id"]
+            return ids, cur.execute(_DAYS).fetchnumpy()
+
+        ids, daily = on_cursor(frame, work)
+        k = np.asarray(daily["k"], dtype=np.int64)
+        starts = np.searchsorted(k, np.arange(len(ids), dtype=np.int64))  # every customer has a row
         self.starts = starts
-        self.ids = pd.array(np.asarray(first_of[starts], dtype=object), dtype="string")
+        self.ids = pd.array(np.asarray(ids, dtype=object), dtype="string")
         self.day = np.asarray(daily["day"], dtype="int64")
         n = len(self.day)
         # money with a 0 at the end, so that a customer's rows up to a date are one reduceat slice
