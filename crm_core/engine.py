@@ -42,12 +42,27 @@ def spark_backend(master: str | None = None, remote: str | None = None):
     return ibis.pyspark.connect(session)
 
 
-def _read(con, source: str):
+def _read(con, source: str, text: tuple[str, ...] = ()):
+    """The source as an Ibis table; in a CSV the ``text`` columns (ids) are read as text, so
+    that ``00001`` stays ``00001`` and an 18-digit id keeps its digits (type inference would
+    make them numbers). A Parquet file keeps the types it was written with."""
     path = Path(source)
     is_parquet = path.is_dir() or source.endswith((".parquet", ".pq")) or "*" in source
     if not path.is_dir() and "*" not in source and not path.exists():
         raise CrmError("error.cannot_open", path=source, detail="no such file")
-    return con.read_parquet(source) if is_parquet else con.read_csv(source)
+    if is_parquet:
+        return con.read_parquet(source)
+    t = con.read_csv(source)
+    inferred = [c for c in text if c in t.columns and not t[c].type().is_string()]
+    if not inferred:
+        return t
+    if con.name == "pyspark":  # Spark takes a whole schema: the inferred one, ids as text
+        from pyspark.sql.types import StringType, StructField, StructType
+
+        schema = con._session.read.csv(source, header=True, inferSchema=True).schema
+        fields = [StructField(f.name, StringType(), True) if f.name in inferred else f for f in schema.fields]
+        return con.read_csv(source, schema=StructType(fields))
+    return con.read_csv(source, types={c: "VARCHAR" for c in inferred})
 
 
 def connect(engine: str, con=None):
@@ -152,7 +167,8 @@ def _engine_errors() -> tuple[type[BaseException], ...]:
 def _typed(con, source: str, columns: dict[str, str] | None, as_of: dt.date | None):
     """The source read by the engine with its columns named by role and typed (ids as text,
     money as DECIMAL(18, 2)), and the analysis date (default: the day after the latest row)."""
-    t = _read(con, source)
+    named = {role: (columns or {}).get(role) or role for role in ("customer_id", "order_id")}
+    t = _read(con, source, tuple(named.values()))
     rename = {role: col for role, col in (columns or {}).items() if col and col != role}
     absent = [col for col in rename.values() if col not in t.columns]
     if absent:

@@ -128,3 +128,28 @@ def test_over_time_on_duckdb_and_spark_agree_with_memory(spark, tmp_path, data):
     duck, sparked = (overtime.migrate(*r, builtin("cn8")).customers for r in runs)
     pd.testing.assert_frame_equal(duck, sparked)
     _money_close(duck, in_memory, money)
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", "spark"])
+def test_ids_in_a_csv_stay_text_on_every_engine(spark, tmp_path, engine_name):
+    from crm_core.engine import two_dates_source
+    from crm_core.ingest import LoadOptions, load
+
+    ids = ["00001", "00002", "123456789012345678", "1.50", "1.5", "0042"]  # all different as text
+    # each customer's two orders are 0i and 00i: one number, two orders
+    rows = [(c, f"2024-0{m}-1{i} 10:00:00", f"{10 * (i + 1) + m}.25", "0" * m + str(i)) for i, c in enumerate(ids)
+            for m in (1, 2)]  # fmt: skip
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "member,order_time,total,order_no\n" + "".join(f"{c},{d},{a},{o}\n" for c, d, a, o in rows), encoding="utf-8"
+    )
+    columns = {"customer_id": "member", "order_date": "order_time", "amount": "total", "order_id": "order_no"}
+    con = spark if engine_name == "spark" else None
+    got = summarize_source(str(path), engine_name, dt.date(2024, 3, 1), columns, con=con)
+    assert sorted(got["customer_id"]) == sorted(ids)
+    assert (got["frequency"] == 2).all()  # as numbers the two order ids would be one order
+    expected = load(path.read_bytes(), path.name, LoadOptions(columns=tuple(columns.items()))).customers
+    assert sorted(expected["customer_id"]) == sorted(ids)  # the in-memory loader agrees
+    (_, _), (at_b, _) = two_dates_source(str(path), dt.date(2024, 1, 31), dt.date(2024, 3, 1), engine_name,
+                                         columns, con=con)  # fmt: skip
+    assert sorted(at_b["customer_id"]) == sorted(ids)
