@@ -12,6 +12,7 @@ from crm_core.errors import CrmError
 from crm_core.i18n import t
 from crm_core.ingest import LoadOptions, interpret
 from crm_core.layouts import catalogue
+from crm_core.limits import MAX_BYTES
 from crm_core.readers import ENCODINGS
 from ui import loading, widgets
 
@@ -33,8 +34,12 @@ for col, name, key in ((left, "demo", "data.use_demo"), (right, "classroom", "da
         use(loading.try_load(lang, loading.load_dataset, name, filename, data, LoadOptions()))
 
 uploaded = st.file_uploader(
-    t("data.upload", lang), type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key="upload_widget"
+    t("data.upload", lang),
+    type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"],
+    key="upload_widget",
+    help=t("data.limit", lang, limit_mb=MAX_BYTES / 2**20),
 )
+st.caption(t("data.limit", lang, limit_mb=MAX_BYTES / 2**20))
 if uploaded is not None and uploaded.file_id != st.session_state.get("upload_id"):
     # Keep the bytes under a plain key: uploader values are dropped on a page switch.
     st.session_state.upload_id = uploaded.file_id

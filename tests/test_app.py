@@ -177,3 +177,12 @@ def test_user_text_is_escaped_in_markdown():
     at = ok(upload(at, "![x](http://evil.example/x.png)<img src=x onerror=alert(1)>.csv", evil))
     shown = [md.value for md in at.markdown if "evil" in md.value]
     assert shown and all("\\!\\[x\\]" in s and "\\<img" in s for s in shown)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_upload_limit_and_the_way_beyond_it_are_said(lang):
+    from crm_core.limits import MAX_BYTES
+
+    at = open_app("pages/data.py", lang=lang)
+    said = [c.value for c in at.caption if "--engine duckdb" in c.value]
+    assert said and f"{MAX_BYTES / 2**20:.0f} MB" in said[0]
