@@ -6,6 +6,7 @@ Bad input gives one clear line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -66,6 +67,28 @@ def _input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of messages")
 
 
+def _scope_options(p: argparse.ArgumentParser) -> None:
+    """Where the business acts: a group column, dimension values, a date range (issue 16)."""
+    p.add_argument(
+        "--by",
+        help="analyse within each value of this column (store, channel, region …): one row per group and customer",
+    )
+    p.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE[,VALUE…]",
+        help="keep only rows (or customers) with one of these values; repeat for several columns",
+    )
+    p.add_argument("--from", dest="date_from", type=dt.date.fromisoformat, help="first day of the rows used")
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        type=dt.date.fromisoformat,
+        help="last day of the rows used (the analysis date becomes the day after, unless --as-of)",
+    )
+
+
 def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--engine",
@@ -124,23 +147,133 @@ def _load(args: argparse.Namespace) -> LoadResult:
     return load(data, args.input.name, options)
 
 
+def _in_scope(result: LoadResult, args: argparse.Namespace) -> LoadResult:
+    """The load narrowed to --from/--to/--where (rows, or a customer table's customers), its
+    customers summarised again; the counts that add up are printed."""
+    from crm_core.scope import Scope, filter_rows, group_values, parse_where
+    from crm_core.summarize import summarize
+
+    scope = Scope(args.date_from, args.date_to, tuple(parse_where(w) for w in args.where))
+    if scope.is_empty():
+        return result
+    as_of = args.as_of or (args.date_to + dt.timedelta(days=1) if args.date_to else result.report.as_of)
+    report = dataclasses.replace(result.report, as_of=as_of)
+    if result.transactions is None:  # a customer table: its own columns (city, level) filter it
+        if scope.date_from or scope.date_to:
+            raise CrmError("error.needs_transactions")
+        c = result.customers
+        for col, values in scope.where:
+            if col not in c.columns:
+                raise CrmError("error.unknown_column", column=col, columns=", ".join(map(str, c.columns)))
+            c = c[group_values(c[col]).isin(values).to_numpy()]
+        print(f"scope {scope.label()}: {len(c)} of {len(result.customers)} customers kept", file=sys.stderr)
+        return dataclasses.replace(result, customers=c.reset_index(drop=True), report=report)
+    f = filter_rows(result.transactions, scope)
+    others = ", ".join(f"{n} with another {col}" for col, n in f.other_values.items())
+    print(
+        f"scope {scope.label()}: {f.rows_kept} of {f.rows_in} rows kept ({f.outside_dates} outside the dates"
+        + (f", {others}" if others else "")
+        + ")",
+        file=sys.stderr,
+    )
+    if f.transactions.empty:
+        raise CrmError("error.scope_empty", scope=scope.label())
+    customers = summarize(f.transactions, as_of)
+    return dataclasses.replace(result, customers=customers, transactions=f.transactions, report=report)
+
+
+def _grouped(result: LoadResult, args: argparse.Namespace):
+    """--by: one row per group and customer (each group's rows summarised apart), sorted."""
+    from crm_core.scope import group_values, summarize_by
+
+    if result.transactions is not None:
+        return summarize_by(result.transactions, args.by, result.report.as_of)
+    c = result.customers
+    if args.by not in c.columns:
+        raise CrmError("error.unknown_column", column=args.by, columns=", ".join(map(str, c.columns)))
+    c = c.assign(**{args.by: group_values(c[args.by])})
+    return c.sort_values([args.by, "customer_id"], kind="stable").reset_index(drop=True)
+
+
+def _print_groups(groups, by: str) -> None:
+    from crm_core.scope import MIN_GROUP_CUSTOMERS
+
+    small = [g.value or "(empty)" for g in groups if g.too_small]
+    print(f"{len(groups)} groups by {by}: " + "; ".join(f"{g.value or '(empty)'} {g.customers}" for g in groups[:20])
+          + (" …" if len(groups) > 20 else ""), file=sys.stderr)  # fmt: skip
+    if small:
+        print(
+            f"warning: fewer than {MIN_GROUP_CUSTOMERS} customers in {len(small)} group(s), their splits say little: "
+            + ", ".join(small[:20]),
+            file=sys.stderr,
+        )
+
+
 def _rfm(result: LoadResult, args: argparse.Namespace):
     from crm_core.rfm import rfm
+    from crm_core.scope import rfm_by
     from crm_core.segments import BUILTIN, builtin, load_scheme
 
     scheme = builtin(args.scheme) if args.scheme in BUILTIN else load_scheme(_read(args.scheme))
-    out = rfm(result.customers, _rfm_params(args), scheme)
-    return out[["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]]
+    cols = ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]
+    result = _in_scope(result, args)
+    if args.by:
+        out, groups = rfm_by(_grouped(result, args), args.by, _rfm_params(args), scheme)
+        _print_groups(groups, args.by)
+        return out[[args.by, *cols]]
+    return rfm(result.customers, _rfm_params(args), scheme)[cols]
 
 
 def _value_matrix(result: LoadResult, args: argparse.Namespace):
+    from crm_core.scope import value_matrix_by
     from crm_core.value_matrix import Split, value_matrix
 
-    out = value_matrix(result.customers, Split(args.split), Split(args.split))
-    return out[["customer_id", "frequency", "avg_spend", "value_type"]]
+    cols = ["customer_id", "frequency", "avg_spend", "value_type"]
+    result = _in_scope(result, args)
+    if args.by:
+        out, groups = value_matrix_by(_grouped(result, args), args.by, Split(args.split), Split(args.split))
+        _print_groups(groups, args.by)
+        return out[[args.by, *cols]]
+    return value_matrix(result.customers, Split(args.split), Split(args.split))[cols]
 
 
 def _lifecycle(result: LoadResult, args: argparse.Namespace):
+    """The grid per customer; with --by, within each group (each group's value and potential
+    lines, the potential model trained on the group's own rows)."""
+    import pandas as pd
+
+    from crm_core.scope import group_values
+    from crm_core.summarize import summarize
+
+    result = _in_scope(result, args)
+    if not args.by:
+        return _lifecycle_one(result, args)
+    tx = result.transactions
+    source = result.customers if tx is None else tx
+    if args.by not in source.columns:
+        raise CrmError("error.unknown_column", column=args.by, columns=", ".join(map(str, source.columns)))
+    keys = group_values(source[args.by])
+    parts = []
+    for value in sorted(keys.unique()):
+        inside = (keys == value).to_numpy()
+        if tx is None:
+            one = dataclasses.replace(result, customers=result.customers[inside].reset_index(drop=True))
+        else:
+            rows = tx[inside]
+            one = dataclasses.replace(result, customers=summarize(rows, result.report.as_of), transactions=rows)
+        try:
+            out = _lifecycle_one(one, args)
+        except CrmError as exc:  # say which group, keep the message
+            raise CrmError(
+                "error.in_group", column=args.by, group=value or "(empty)", detail=exc.message("en")
+            ) from exc
+        out.insert(0, args.by, value)
+        parts.append(out)
+    print(f"{len(parts)} groups by {args.by}", file=sys.stderr)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _lifecycle_one(result: LoadResult, args: argparse.Namespace):
     import numpy as np
 
     from crm_core.lifecycle import cell_codes, current_value, stages
@@ -408,10 +541,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=["quantile", "mean", "median"],
         help="shorthand: mean/median set --split-method; quantile = --split-method score_mean",
     )
+    _scope_options(p_rfm)
     p_rfm.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
     p_vm = sub.add_parser("value-matrix", help="frequency × average spend: value type per customer")
     _input_options(p_vm)
     p_vm.add_argument("--split", choices=["mean", "median"], default="mean")
+    _scope_options(p_vm)
     p_vm.add_argument("--out", type=Path, required=True)
     p_lc = sub.add_parser("lifecycle", help="current value × potential: grid cell and stage per customer")
     _input_options(p_lc)
@@ -427,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         help="gross margin %% (0–100) when the data has no cost column",
     )
     p_lc.add_argument("--cost-per-order", type=declared.bounded(declared.SERVE_COST), default=0.0, help="0 to 10000")
+    _scope_options(p_lc)
     p_lc.add_argument("--out", type=Path, required=True)
     p_clv = sub.add_parser(
         "clv", help="lifetime value, P(alive) and expected purchases per customer (BG/NBD + Gamma-Gamma)"
@@ -509,6 +645,8 @@ def _run(args: argparse.Namespace) -> int:
     _write(customers, args.out)
     r = result.report
     what = "rows" if args.command in ("status", "cohorts") else "customers"
+    if getattr(args, "by", None):
+        what = f"rows (one per {args.by} and customer)"
     print(
         f"{len(customers)} {what} written to {args.out} "
         f"({r.rows_read} rows read, {r.rows_kept} kept, {r.rows_rejected} rejected)",

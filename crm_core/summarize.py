@@ -87,8 +87,9 @@ def on_cursor(frame: pd.DataFrame, work):
         cursor.close()
 
 
-def customer_expr(t, as_of: dt.date, has_order_id: bool):
-    """Ibis expression: per-customer first/last purchase, counts and money up to ``as_of``.
+def customer_expr(t, as_of: dt.date, has_order_id: bool, by: tuple[str, ...] = ()):
+    """Ibis expression: per-customer first/last purchase, counts and money up to ``as_of``
+    (per group and customer when ``by`` names group columns).
 
     A purchase is a row with amount > 0; returns are negative rows. Customers with no
     purchase keep a row here (frequency 0) so the caller can count them.
@@ -99,7 +100,7 @@ def customer_expr(t, as_of: dt.date, has_order_id: bool):
     t = t.mutate(day=day).filter(day <= ibis.date(as_of))
     purchase = t.amount > 0
     frequency = t.order_id.nunique(where=purchase) if has_order_id else t.count(where=purchase)
-    agg = t.group_by("customer_id").aggregate(
+    agg = t.group_by([*by, "customer_id"]).aggregate(
         first_purchase=t.day.min(where=purchase),
         last_purchase=t.day.max(where=purchase),
         frequency=frequency,
@@ -124,6 +125,17 @@ def _customer_sql(as_of: dt.date, has_order_id: bool) -> str:
 
 
 _AFTER = "SELECT COUNT(*) FROM transactions WHERE CAST(order_date AS DATE) > ?"
+
+
+@functools.lru_cache(maxsize=64)
+def _grouped_sql(as_of: dt.date, has_order_id: bool) -> str:
+    """:func:`customer_expr` per ``group_key`` and customer, sorted by both (see
+    :func:`crm_core.scope.summarize_by`)."""
+    import ibis
+
+    schema = {**TRANSACTIONS_SCHEMA, **({"order_id": "string"} if has_order_id else {}), "group_key": "string"}
+    expr = customer_expr(ibis.table(schema, name="transactions"), as_of, has_order_id, ("group_key",))
+    return ibis.to_sql(expr.order_by(["group_key", "customer_id"]), dialect="duckdb")
 
 
 def summarize_detail(transactions: pd.DataFrame, as_of: dt.date | None = None) -> Summary:

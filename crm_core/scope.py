@@ -1,0 +1,216 @@
+"""Where the business acts: filters on the rows and customers, and analyses within a group.
+
+A **scope** narrows the data before any figure: a date range (rows from ``date_from`` to
+``date_to``, both days included), dimension values (``where``: store, channel, region … as
+the upload names them), customers left out by id (staff, wholesale accounts), and a minimum
+spend or number of orders per customer (applied to the per-customer table). Every filter
+reports what it kept, so rows in = rows kept + rows filtered out, and the scope has a short
+text for page headers, export headers and file names.
+
+**Within groups**: ``rfm_by`` and ``value_matrix_by`` run the analysis separately for each
+value of a column on that value's rows — a customer who buys in two stores is a customer of
+each, scored against that store's customers. The per-(group, customer) summary is one grouped
+pass on the engine; the splits are each group's own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from crm_core.errors import CrmError
+
+# fewer customers than this in a group: its splits (a mean, quintiles) say little; said, not hidden
+MIN_GROUP_CUSTOMERS = 20
+MAX_GROUPS = 1_000  # more values than this is an id, not a dimension
+EMPTY_GROUP = ""  # rows without a value in the group column form their own group
+
+
+@dataclass(frozen=True)
+class Scope:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, values kept)
+    exclude: tuple[str, ...] = ()  # customer ids left out
+    min_spend: float | None = None  # net spend per customer, at least
+    min_orders: int | None = None  # purchases per customer, at least
+
+    def is_empty(self) -> bool:
+        return self == Scope()
+
+    def label(self) -> str:
+        """A short text for headers and file names, e.g. ``2024-01-01..2024-06-30 store=Hangzhou``."""
+        parts = []
+        if self.date_from or self.date_to:
+            parts.append(f"{self.date_from or ''}..{self.date_to or ''}")
+        parts += [f"{col}={','.join(values)}" for col, values in self.where]
+        if self.exclude:
+            parts.append(f"excluding {len(self.exclude)} customers")
+        if self.min_spend is not None:
+            parts.append(f"spend>={self.min_spend:g}")
+        if self.min_orders is not None:
+            parts.append(f"orders>={self.min_orders}")
+        return " ".join(parts)
+
+
+def parse_where(text: str) -> tuple[str, tuple[str, ...]]:
+    """``COLUMN=VALUE[,VALUE…]`` → (column, values); a clear error for anything else."""
+    m = re.fullmatch(r"\s*([^=]+?)\s*=\s*(.+?)\s*", text or "")
+    values = tuple(v.strip() for v in m.group(2).split(",") if v.strip()) if m else ()
+    if not m or not values:
+        raise CrmError("error.where", value=text)
+    return m.group(1), values
+
+
+@dataclass
+class Filtered:
+    """The rows a scope kept, and how many each filter took out."""
+
+    transactions: pd.DataFrame
+    rows_in: int
+    outside_dates: int = 0
+    other_values: dict[str, int] = field(default_factory=dict)  # column → rows with another value
+    excluded: int = 0  # rows of the customers left out
+
+    @property
+    def rows_kept(self) -> int:
+        return len(self.transactions)
+
+
+def filter_rows(transactions: pd.DataFrame, scope: Scope) -> Filtered:
+    """The rows inside the scope's dates, values and customers (rows in = kept + each count)."""
+    tx = transactions
+    out = Filtered(tx, len(tx))
+    if scope.date_from or scope.date_to:
+        day = pd.to_datetime(tx["order_date"]).dt.normalize()
+        inside = np.ones(len(tx), dtype=bool)
+        if scope.date_from:
+            inside &= (day >= pd.Timestamp(scope.date_from)).to_numpy()
+        if scope.date_to:
+            inside &= (day <= pd.Timestamp(scope.date_to)).to_numpy()
+        out.outside_dates = int((~inside).sum())
+        tx = tx[inside]
+    for col, values in scope.where:
+        if col not in tx.columns:
+            raise CrmError("error.unknown_column", column=col, columns=", ".join(map(str, tx.columns)))
+        keep = group_values(tx[col]).isin(values).to_numpy()
+        out.other_values[col] = int((~keep).sum())
+        tx = tx[keep]
+    if scope.exclude:
+        left_out = tx["customer_id"].astype("string").isin(scope.exclude).to_numpy()
+        out.excluded = int(left_out.sum())
+        tx = tx[~left_out]
+    out.transactions = tx
+    return out
+
+
+def filter_customers(customers: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, int]:
+    """Customers meeting the minimum spend and orders; and how many did not."""
+    keep = np.ones(len(customers), dtype=bool)
+    if scope.min_spend is not None:
+        keep &= customers["monetary"].to_numpy(float) >= scope.min_spend
+    if scope.min_orders is not None:
+        keep &= customers["frequency"].to_numpy() >= scope.min_orders
+    if scope.exclude:  # a customer table has no rows to filter
+        keep &= ~customers["customer_id"].astype("string").isin(scope.exclude).to_numpy()
+    return customers[keep].reset_index(drop=True), int((~keep).sum())
+
+
+def group_values(column: pd.Series) -> pd.Series:
+    """A dimension column as text, empty for a missing value (so that rows are never lost)."""
+    text = column.astype("string").str.strip()
+    return text.fillna(EMPTY_GROUP)
+
+
+# --- Within groups ------------------------------------------------------------------------------
+
+
+def summarize_by(transactions: pd.DataFrame, by: str, as_of: dt.date) -> pd.DataFrame:
+    """One row per group and customer who bought in that group by ``as_of``: ``by`` first,
+    then :data:`crm_core.summarize.CUSTOMER_COLUMNS`, sorted by group then id. One grouped pass
+    on the engine (the same expression as :func:`crm_core.summarize.summarize`, grouped by
+    the column too)."""
+    from crm_core.summarize import CUSTOMER_COLUMNS, _finish, _grouped_sql, engine_columns, on_cursor
+
+    if by not in transactions.columns:
+        raise CrmError("error.unknown_column", column=by, columns=", ".join(map(str, transactions.columns)))
+    groups = group_values(transactions[by])
+    if groups.nunique() > MAX_GROUPS:
+        raise CrmError("error.too_many_groups", column=by, count=int(groups.nunique()), limit=MAX_GROUPS)
+    has_order_id = "order_id" in transactions.columns
+    frame = engine_columns(transactions, has_order_id).assign(group_key=groups)
+    raw = on_cursor(frame, lambda cur: cur.execute(_grouped_sql(as_of, has_order_id)).df())
+    raw = raw[raw["frequency"] > 0]
+    out = _finish(raw)
+    out.insert(0, by, raw["group_key"].astype("string").to_numpy())
+    return out[[by, *CUSTOMER_COLUMNS]]
+
+
+@dataclass
+class Group:
+    """One group's figures: customers, revenue, the splits used, and whether it is too small."""
+
+    value: str
+    customers: int
+    revenue: float
+    splits: dict
+    too_small: bool
+
+
+def _by_group(summary: pd.DataFrame, by: str, analyse) -> tuple[pd.DataFrame, list[Group]]:
+    """``analyse(customers)`` → (frame, splits) on each group's customers; the frames stacked
+    with ``by`` first. Groups in sorted order; counts add up to the summary's rows."""
+    parts, groups = [], []
+    values = summary[by].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, values[1:] != values[:-1], True])  # sorted by group
+    for start, stop in itertools.pairwise(bounds):
+        customers = summary.iloc[start:stop].drop(columns=by).reset_index(drop=True)
+        frame, used = analyse(customers)
+        frame.insert(0, by, values[start])
+        parts.append(frame)
+        groups.append(
+            Group(
+                str(values[start]),
+                len(customers),
+                float(customers["monetary"].sum()),
+                used,
+                len(customers) < MIN_GROUP_CUSTOMERS,
+            )
+        )
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()), groups
+
+
+def rfm_by(summary: pd.DataFrame, by: str, params=None, scheme="cn8") -> tuple[pd.DataFrame, list[Group]]:
+    """:func:`crm_core.rfm.rfm` within each group of :func:`summarize_by`'s table: each group's
+    own scores and splits. Returns the stacked table (``by`` first) and the groups."""
+    from crm_core.rfm import RfmParams, prepare, rfm, splits
+    from crm_core.segments import builtin
+
+    p = params or RfmParams()
+    chosen = builtin(scheme) if isinstance(scheme, str) else scheme
+    if chosen.bins and chosen.uses_scores and p.points != chosen.bins and p.score_method == "quantile":
+        p = dataclasses.replace(p, bins=chosen.bins)
+
+    def analyse(customers):
+        return rfm(customers, p, chosen), splits(prepare(customers, p, with_scores=p.split_method == "score_mean"), p)
+
+    return _by_group(summary, by, analyse)
+
+
+def value_matrix_by(summary: pd.DataFrame, by: str, f_split=None, s_split=None) -> tuple[pd.DataFrame, list[Group]]:
+    """:func:`crm_core.value_matrix.value_matrix` within each group (each group's own lines)."""
+    from crm_core.value_matrix import Split, lines, value_matrix
+
+    f_split, s_split = f_split or Split(), s_split or Split()
+
+    def analyse(customers):
+        f_line, s_line = lines(customers, f_split, s_split)
+        return value_matrix(customers, f_split, s_split), {"f": float(f_line), "s": float(s_line)}
+
+    return _by_group(summary, by, analyse)
