@@ -112,13 +112,31 @@ def _day(raw: object) -> dt.date:
 
 
 def dataset(lang: str | None = None) -> Dataset:
-    """The session's data. With ``lang`` (the analysis pages), also the analysis-date picker:
-    every figure is then computed as of the chosen date from the rows up to it (a purchase on
-    the date counts; recency is measured to it). In the URL as ``as_of``."""
+    """The session's data. With ``lang`` (the analysis pages), also the analysis-date picker
+    and the filters: every figure is then computed as of the chosen date from the rows up to
+    it (a purchase on the date counts; recency is measured to it), on the rows and customers
+    the filters keep (said above the figures). Both in the URL."""
     ds = loaded_dataset()
+    if lang is None:
+        return ds
+    from ui import scope as scope_ui
+
+    ds = _at_date(lang, ds)
+    chosen = scope_ui.panel(lang, ds)
+    if chosen.is_empty():
+        return ds
+    scoped = scope_ui.apply(ds, chosen)
+    scope_ui.banner(lang, chosen, scoped)
+    if scoped.customers_kept == 0:
+        st.warning(t("scope.nothing", lang))
+        st.stop()
+    return scoped.ds
+
+
+def _at_date(lang: str, ds: Dataset) -> Dataset:
     loaded = ds.result.report.as_of
     tx = ds.result.transactions
-    if lang is None or tx is None or loaded is None or tx.empty:
+    if tx is None or loaded is None or tx.empty:
         return ds
     first = per_dataset(ds.token, "first_day", (), lambda: pd.Timestamp(tx["order_date"].min()).date())
     persisted("as_of", loaded, _day)

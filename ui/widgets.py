@@ -138,6 +138,9 @@ def persisted(key: str, default, cast=str, options=None) -> None:
     setting survives page switches and a copied link reopens the same view.
     """
     if key in st.session_state:
+        # Written back through the API before the widget is drawn: a widget with the same key
+        # on another page is another widget, and would otherwise start from its default.
+        st.session_state[key] = st.session_state[key]
         return
     value = st.session_state.get(f"keep_{key}", None)
     raw = None

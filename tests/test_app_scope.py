@@ -1,0 +1,59 @@
+"""AppTest: the filters on the analysis pages, in both languages, against the figures computed
+here from the rows and customers the filters keep."""
+
+import json
+
+import pytest
+from conftest import open_app
+
+from crm_core.rfm import RfmParams, rfm
+from crm_core.summarize import summarize
+
+
+def segment_counts(at) -> dict:
+    table = at.dataframe[0].value
+    return dict(zip(table["segment"], table["customers"], strict=True))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_region_filter_drives_the_rfm_page(demo_result, lang):
+    tx, as_of = demo_result.transactions, demo_result.report.as_of
+    at = open_app("pages/rfm.py", lang=lang, f_dims=json.dumps({"region": ["Shanghai", "Beijing"]}))
+    rows = tx[tx["region"].isin(["Shanghai", "Beijing"])]
+    expected = rfm(summarize(rows, as_of), RfmParams(), "cn8")["segment"].value_counts()
+    got = segment_counts(at)
+    assert {k: v for k, v in got.items() if v} == expected.to_dict()
+    banner = [i.value for i in at.info if "Shanghai" in i.value]
+    assert banner and f"{len(rows):,}" in banner[0] and f"{len(tx):,}" in banner[0]
+    assert json.loads(at.query_params["f_dims"][0] if isinstance(at.query_params["f_dims"], list)
+                      else at.query_params["f_dims"]) == {"region": ["Shanghai", "Beijing"]}  # fmt: skip
+
+
+def test_minimum_spend_and_excluded_customers(demo_result):
+    tx, as_of = demo_result.transactions, demo_result.report.as_of
+    at = open_app("pages/value_matrix.py", lang="en", f_min_spend="1000")
+    customers = summarize(tx, as_of)
+    kept = customers[customers["monetary"] >= 1000]
+    assert any(f"{len(kept):,} of {len(customers):,} customers" in i.value for i in at.info)
+    at.text_area(key="f_exclude").set_value(f"{kept['customer_id'].iloc[0]}\n{kept['customer_id'].iloc[1]}").run()
+    assert not at.exception
+    assert any(f"{len(kept) - 2:,} of {len(customers):,} customers" in i.value for i in at.info)
+    assert "f_exclude" not in at.query_params  # ids stay out of shared links
+    at.switch_page("pages/rfm.py").run()  # the filter follows the user
+    assert any(f"{len(kept) - 2:,} of {len(customers):,} customers" in i.value for i in at.info)
+
+
+def test_a_filter_that_keeps_nothing_says_so():
+    at = open_app("pages/rfm.py", lang="zh", f_min_spend="99999999")
+    assert any("没有剩下任何客户" in w.value for w in at.warning)
+
+
+def test_a_dimension_filter_follows_the_user_to_other_pages(demo_result):
+    at = open_app("pages/rfm.py", lang="en")
+    region = next(m for m in at.multiselect if m.label == "region")
+    region.set_value(["Zhejiang"]).run()
+    assert any("region=Zhejiang" in i.value for i in at.info)
+    at.switch_page("pages/lifecycle.py").run()
+    assert not at.exception
+    assert any("region=Zhejiang" in i.value for i in at.info)
+    assert next(m for m in at.multiselect if m.label == "region").value == ["Zhejiang"]
