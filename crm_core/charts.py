@@ -478,3 +478,33 @@ def trend(frame: pd.DataFrame, x: str, columns: list[str], names: list[str], tit
         fig.add_scatter(x=frame[x], y=frame[col], name=plain(name), stackgroup="one", mode="lines")
     fig.update_layout(title=title, height=420, margin=dict(l=10, r=10, t=40, b=10))
     return fig
+
+
+def group_mix(counts: pd.DataFrame, title: str, x_label: str) -> go.Figure:
+    """Each group's segment mix side by side (small multiples as one 100 % bar per group):
+    ``counts`` has one row per group and one column per segment label."""
+    shares = counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0) * 100
+    groups = _plain_all(counts.index)
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=plain(col),
+                y=groups,
+                x=shares[col],
+                orientation="h",
+                customdata=counts[col],
+                hovertemplate="%{y}: %{x:.1f} % (%{customdata})<extra>" + plain(col) + "</extra>",
+            )
+            for col in counts.columns
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        barmode="stack",
+        height=max(300, 30 * len(groups) + 120),
+        xaxis_title=x_label,
+        yaxis=dict(autorange="reversed"),
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.2),
+    )
+    return fig

@@ -50,6 +50,7 @@ view = widgets.view_picker(
         ("charts", "rfm.tab.charts"),
         ("customer", "rfm.tab.customer"),
         ("clusters", "rfm.tab.clusters"),
+        ("within", "rfm.tab.within"),
     ],
     lang,
 )
@@ -118,6 +119,9 @@ elif view == "charts":
 
 elif view == "customer":
     rfm_view.customer(lang, prep, codes, split, scheme, params)
+
+elif view == "within":
+    rfm_view.within(lang, ds, params, scheme)
 
 else:
     rfm_view.clusters(lang, ds.token, prep_key, prep, codes, scheme, clusters)

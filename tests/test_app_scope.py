@@ -57,3 +57,29 @@ def test_a_dimension_filter_follows_the_user_to_other_pages(demo_result):
     assert not at.exception
     assert any("region=Zhejiang" in i.value for i in at.info)
     assert next(m for m in at.multiselect if m.label == "region").value == ["Zhejiang"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rfm_within_each_region(demo_result, lang):
+    from crm_core.i18n import t
+    from crm_core.segments import builtin
+
+    tx, as_of = demo_result.transactions, demo_result.report.as_of
+    at = open_app("pages/rfm.py", lang=lang, rfm_view="within", within_by="region")
+    assert not at.exception
+    splits = at.dataframe[0].value
+    regions = sorted(tx["region"].unique())
+    assert list(splits["region"]) == regions
+    for region in regions:  # each region's own customers and mean splits, computed here
+        own = summarize(tx[tx["region"] == region], as_of)
+        row = splits[splits["region"] == region].iloc[0]
+        assert row["customers"] == len(own)
+        assert row["split_m"] == pytest.approx(own["monetary"].mean())
+    small = [r for r in regions if len(summarize(tx[tx["region"] == r], as_of)) < 20]
+    assert bool(small) == any(t("within.small", lang, n=20, groups="")[:8] in w.value for w in at.warning)
+    at.selectbox(key="within_pick").set_value("Sichuan").run()
+    mix = at.dataframe[1].value
+    own = rfm(summarize(tx[tx["region"] == "Sichuan"], as_of), RfmParams(), "cn8")["segment"].value_counts()
+    cn8 = builtin("cn8")
+    assert dict(zip(mix["segment"], mix["customers"], strict=True)) == own.to_dict()
+    assert set(mix["label"]) == {cn8.label(k, lang) for k in own.index}

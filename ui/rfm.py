@@ -270,3 +270,74 @@ def clusters(lang: str, token: str, prep_key: tuple, prep, codes, scheme, cluste
         st.session_state.rfm_k_done = k
         prof = result.profile.assign(segment=[scheme.label(s, lang) for s in result.profile["segment"]])
         table(prof, lang)
+
+
+def within(lang: str, ds, params, scheme) -> None:
+    """RFM within each store / channel / region …: each group's own rows, scores and splits;
+    the groups' segment mix side by side; one group's customers to take away."""
+    from crm_core import charts
+    from crm_core.export import to_csv_bytes, to_excel_bytes
+    from crm_core.scope import MAX_GROUPS, MIN_GROUP_CUSTOMERS, group_values, rfm_by, summarize_by
+    from ui.scope import dimensions
+    from ui.widgets import persisted, safe_filename, share
+
+    tx = ds.result.transactions
+    frame = ds.result.customers if tx is None else tx
+    dims = per_dataset(ds.token, "dimensions_all", (), lambda: dimensions(frame, MAX_GROUPS))
+    if not dims:
+        st.info(t("within.none", lang))
+        return
+    options = list(dims)
+    persisted("within_by", options[0], str, options)
+    by = st.selectbox(t("within.by", lang), options, key="within_by", format_func=md_escape)
+    share(["within_by"])
+
+    def grouped():
+        if tx is not None:
+            return summarize_by(tx, by, ds.result.report.as_of)
+        c = ds.result.customers.assign(**{by: group_values(ds.result.customers[by])})
+        return c.sort_values([by, "customer_id"], kind="stable").reset_index(drop=True)
+
+    key = (by, repr(params), scheme.key, scheme.to_json())
+    out, groups = per_dataset(ds.token, "rfm_within", key, lambda: rfm_by(grouped(), by, params, scheme))
+    st.caption(t("within.rule", lang, by=md_escape(by), n=number(len(groups), lang)))
+    name = lambda g: g or t("scope.empty", lang)  # noqa: E731
+    counts = pd.crosstab(out[by], out["segment"]).reindex(columns=scheme.keys, fill_value=0)
+    counts = counts.loc[:, counts.sum() > 0]
+    shown = counts.rename(index=name, columns=lambda k: scheme.label(k, lang))
+    st.plotly_chart(
+        charts.group_mix(shown, t("within.mix", lang, by=by), t("col.pct_customers", lang)), key="within_mix"
+    )
+    splits = pd.DataFrame(
+        {
+            by: [name(g.value) for g in groups],
+            "customers": [g.customers for g in groups],
+            "revenue": [g.revenue for g in groups],
+            **{f"split_{d}": [g.splits.get(d, np.nan) for g in groups] for d in "rfm"},
+            "too_small": [g.too_small for g in groups],
+        }
+    )
+    table(splits, lang)
+    small = [name(g.value) for g in groups if g.too_small]
+    if small:
+        st.warning(t("within.small", lang, n=MIN_GROUP_CUSTOMERS, groups=md_escape(", ".join(small[:20]))))
+    pick = st.selectbox(t("within.pick", lang), [g.value for g in groups], format_func=name, key="within_pick")
+    part = out[out[by] == pick]
+    seg = part["segment"].value_counts().reindex(scheme.keys, fill_value=0)
+    mix = pd.DataFrame(
+        {
+            "label": [scheme.label(k, lang) for k in scheme.keys],
+            "customers": seg.to_numpy(),
+            "revenue": part.groupby("segment")["monetary"].sum().reindex(scheme.keys, fill_value=0.0).to_numpy(),
+            "action": [scheme.action(k, lang) for k in scheme.keys],
+            "segment": scheme.keys,
+        }
+    )
+    table(mix[mix["customers"] > 0], lang)
+    export = part.assign(segment_label=[scheme.label(k, lang) for k in part["segment"]])
+    stem = safe_filename(f"rfm_{by}_{pick or 'empty'}")
+    c1, c2 = st.columns(2)
+    c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(export), f"{stem}.csv", "text/csv", key="within_csv")
+    c2.download_button(
+        t("drill.xlsx", lang), lambda: to_excel_bytes(export, str(pick) or "rfm"), f"{stem}.xlsx", key="within_xlsx"
+    )
