@@ -10,6 +10,7 @@ from crm_core.errors import CrmError
 from crm_core.export import to_csv_bytes, to_excel_bytes
 from crm_core.i18n import t
 from crm_core.rfm import DIMS, prepare, segment_codes, summary
+from ui import campaign as campaign_view
 from ui import clv as clv_view
 from ui import rfm as rfm_view
 from ui import widgets
@@ -76,6 +77,16 @@ if view == "segments":
     c1.download_button(t("rfm.download.csv", lang), lambda: to_csv_bytes(scored()), "rfm_customers.csv", "text/csv")
     c2.download_button(t("rfm.download.xlsx", lang), lambda: to_excel_bytes(scored(), "rfm"), "rfm_customers.xlsx")
     c3.download_button(t("rfm.download.summary", lang), lambda: to_csv_bytes(shown), "rfm_segments.csv", "text/csv")
+    campaign_view.panel(
+        lang,
+        ds,
+        prep.customers,
+        np.asarray(scheme.keys, dtype=object)[codes],
+        list(scheme.keys),
+        lambda k: scheme.label(k, lang),
+        lambda k: scheme.action(k, lang),
+        f"rfm_{scheme.key}",
+    )
 
 elif view == "whatif":
     rfm_view.whatif(lang, ds.token, prep, codes, scheme, params)

@@ -83,3 +83,12 @@ def test_rfm_within_each_region(demo_result, lang):
     cn8 = builtin("cn8")
     assert dict(zip(mix["segment"], mix["customers"], strict=True)) == own.to_dict()
     assert set(mix["label"]) == {cn8.label(k, lang) for k in own.index}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_campaign_list_is_offered_under_the_segments(lang):
+    from crm_core.i18n import t
+
+    at = open_app("pages/rfm.py", lang=lang, f_dims=json.dumps({"channel": ["app"]}))
+    assert any(e.label == t("camp.title", lang) for e in at.expander)
+    assert any(c.value == t("camp.pick", lang) for c in at.caption)  # nothing ticked yet: it says what to do

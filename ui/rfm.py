@@ -341,3 +341,15 @@ def within(lang: str, ds, params, scheme) -> None:
     c2.download_button(
         t("drill.xlsx", lang), lambda: to_excel_bytes(export, str(pick) or "rfm"), f"{stem}.xlsx", key="within_xlsx"
     )
+    from ui import campaign as campaign_view
+
+    campaign_view.panel(
+        lang,
+        ds,
+        part.drop(columns=by).reset_index(drop=True),
+        part["segment"].to_numpy(dtype=object),
+        list(scheme.keys),
+        lambda k: scheme.label(k, lang),
+        lambda k: scheme.action(k, lang),
+        f"rfm_{by}_{pick or 'empty'}",
+    )

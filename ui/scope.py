@@ -129,8 +129,8 @@ def apply(ds: Dataset, scope: Scope) -> Scoped:
         result = dataclasses.replace(result, customers=customers)
         rows_kept = 0 if result.transactions is None else len(result.transactions)
         token = f"{ds.token}|{content_token(repr(scope))}"
-        return Scoped(Dataset(ds.source, ds.name, result, token), rows_in, rows_kept, len(ds.result.customers),
-                      len(customers))  # fmt: skip
+        scoped = Dataset(ds.source, ds.name, result, token, scope.label())
+        return Scoped(scoped, rows_in, rows_kept, len(ds.result.customers), len(customers))
 
     return per_dataset(ds.token, "scope", (scope,), work)
 

@@ -71,6 +71,7 @@ class Dataset:
     name: str
     result: LoadResult
     token: str = ""  # hash of the content: keys the work cached for this data
+    scope: str = ""  # the filters it was narrowed by (crm_core.scope.Scope.label), for exports
 
     def __post_init__(self) -> None:
         if not self.token:
