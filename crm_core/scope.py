@@ -140,15 +140,25 @@ def summarize_by(transactions: pd.DataFrame, by: str, as_of: dt.date) -> pd.Data
 
     if by not in transactions.columns:
         raise CrmError("error.unknown_column", column=by, columns=", ".join(map(str, transactions.columns)))
-    groups = group_values(transactions[by])
-    if groups.nunique() > MAX_GROUPS:
-        raise CrmError("error.too_many_groups", column=by, count=int(groups.nunique()), limit=MAX_GROUPS)
     has_order_id = "order_id" in transactions.columns
-    frame = engine_columns(transactions, has_order_id).assign(group_key=groups)
+    # groups as integer codes in the order of their text (the engine groups and sorts integers
+    # faster than text); a missing value and an empty one are the same group ""
+    try:
+        codes, uniques = pd.factorize(transactions[by], sort=True)
+    except TypeError:  # numbers and text mixed in one column: grouped as the text they show
+        codes, uniques = pd.factorize(transactions[by].astype("string"), sort=True)
+    labels = np.asarray(["" if pd.isna(u) else str(u) for u in uniques], dtype=object)
+    if len(labels) > MAX_GROUPS:  # an id is not a dimension
+        raise CrmError("error.too_many_groups", column=by, count=len(labels), limit=MAX_GROUPS)
+    empty = np.flatnonzero(labels == EMPTY_GROUP)
+    codes = np.where(codes < 0, empty[0] if len(empty) else -1, codes)
+    frame = engine_columns(transactions, has_order_id).assign(group_key=codes.astype(np.int64))
     raw = on_cursor(frame, lambda cur: cur.execute(_grouped_sql(as_of, has_order_id)).df())
     raw = raw[raw["frequency"] > 0]
     out = _finish(raw)
-    out.insert(0, by, raw["group_key"].astype("string").to_numpy())
+    key = raw["group_key"].to_numpy(np.int64)
+    names = np.where(key < 0, EMPTY_GROUP, labels[np.maximum(key, 0)]) if len(labels) else np.full(len(key), "")
+    out.insert(0, by, pd.array(names.astype(object), dtype="string"))
     return out[[by, *CUSTOMER_COLUMNS]]
 
 
@@ -186,21 +196,85 @@ def _by_group(summary: pd.DataFrame, by: str, analyse) -> tuple[pd.DataFrame, li
     return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()), groups
 
 
-def rfm_by(summary: pd.DataFrame, by: str, params=None, scheme="cn8") -> tuple[pd.DataFrame, list[Group]]:
-    """:func:`crm_core.rfm.rfm` within each group of :func:`summarize_by`'s table: each group's
-    own scores and splits. Returns the stacked table (``by`` first) and the groups."""
-    from crm_core.rfm import RfmParams, prepare, rfm, splits
-    from crm_core.segments import builtin
+def _below_in_group(v: np.ndarray, g: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per row, how many rows of its group hold a strictly smaller value (a "min" rank − 1).
+    ``g``: group codes, rows sorted by group, ``starts`` each group's first row. Two stable
+    sorts (values, then the small group codes) instead of a grouped rank."""
+    n = len(v)
+    order = np.argsort(v, kind="stable")
+    order = order[np.argsort(g[order].astype(np.int32), kind="stable")]
+    gs, vs = g[order], v[order]
+    new_run = np.r_[True, (gs[1:] != gs[:-1]) | (vs[1:] != vs[:-1])]
+    first_of_run = np.maximum.accumulate(np.where(new_run, np.arange(n), 0))  # ties share the lowest
+    below = np.empty(n, dtype=np.float64)
+    below[order] = first_of_run - starts[gs]
+    return below
 
-    p = params or RfmParams()
+
+def rfm_by(summary: pd.DataFrame, by: str, params=None, scheme="cn8") -> tuple[pd.DataFrame, list[Group]]:
+    """:func:`crm_core.rfm.rfm` within each group of :func:`summarize_by`'s table (sorted by
+    group): each group's own scores and splits, computed for all groups at once (grouped ranks
+    and per-group statistics, not one pass per group). Returns the table (``by`` first, the
+    columns of ``rfm``) and the groups."""
+    from crm_core.groups import RELATIVE_TOLERANCE
+    from crm_core.rfm import DIMS, RfmParams, threshold_scores
+    from crm_core.segments import assign, builtin, compile_scheme
+
+    p = (params or RfmParams()).validate()
     chosen = builtin(scheme) if isinstance(scheme, str) else scheme
     if chosen.bins and chosen.uses_scores and p.points != chosen.bins and p.score_method == "quantile":
         p = dataclasses.replace(p, bins=chosen.bins)
-
-    def analyse(customers):
-        return rfm(customers, p, chosen), splits(prepare(customers, p, with_scores=p.split_method == "score_mean"), p)
-
-    return _by_group(summary, by, analyse)
+    values_by = summary[by].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, values_by[1:] != values_by[:-1], True])
+    sizes = np.diff(bounds)
+    g = np.repeat(np.arange(len(sizes)), sizes)  # group code per row
+    values = np.column_stack([summary[c].to_numpy(dtype=float) for c in ("recency_days", "frequency", p.m_basis)])
+    scores = np.empty(values.shape, dtype=np.int8)
+    for i, d in enumerate(DIMS):
+        v = values[:, i]
+        if p.score_method == "quantile":  # share of the group's customers strictly below, as rfm does
+            below = _below_in_group(-v if d == "r" else v, g, bounds[:-1])
+            scores[:, i] = (np.floor(below / sizes[g] * p.bins).astype(np.int64) + 1).clip(1, p.bins)
+        else:
+            scores[:, i] = threshold_scores(v, getattr(p, f"{d}_edges"), reverse=d == "r")
+    split = np.empty((len(sizes), 3))
+    for i, d in enumerate(DIMS):
+        col = pd.Series(scores[:, i].astype(float) if p.split_method == "score_mean" else values[:, i])
+        if p.split_method in ("mean", "score_mean"):
+            split[:, i] = col.groupby(g).mean().to_numpy()
+        elif p.split_method == "median":
+            split[:, i] = col.groupby(g).median().to_numpy()
+        elif p.split_method == "percentile":
+            q = 100 - p.split_percentile if d == "r" else p.split_percentile
+            split[:, i] = col.groupby(g).quantile(q / 100).to_numpy()
+        else:  # value: the same line for every group
+            split[:, i] = float(getattr(p, f"{d}_split"))
+    row_split = split[g]
+    tol = RELATIVE_TOLERANCE * np.maximum(1.0, np.abs(row_split))
+    src = scores.astype(float) if p.split_method == "score_mean" else values
+    high = src >= row_split - tol
+    if p.split_method != "score_mean":  # recency: fewer days is better
+        high[:, 0] = src[:, 0] <= row_split[:, 0] + tol[:, 0]
+    codes = assign(compile_scheme(chosen), high, scores)
+    codes = np.where(codes < 0, len(chosen.rules), codes)
+    out = summary[[by, "customer_id", "recency_days", "frequency", "monetary", "avg_spend"]].reset_index(drop=True)
+    for i, d in enumerate(DIMS):
+        out[f"{d}_score"] = scores[:, i].astype("int64")
+    for i, d in enumerate(DIMS):
+        out[f"{d}_high"] = high[:, i]
+    out["segment"] = np.asarray(chosen.keys, dtype=object)[codes]
+    revenue = np.bincount(g, weights=summary["monetary"].to_numpy(float), minlength=len(sizes))
+    groups = [
+        Group(
+            str(values_by[start]),
+            int(size),
+            float(revenue[k]),
+            {d: float(split[k, i]) for i, d in enumerate(DIMS)},
+            int(size) < MIN_GROUP_CUSTOMERS,
+        )
+        for k, (start, size) in enumerate(zip(bounds[:-1], sizes, strict=True))
+    ]
+    return out, groups
 
 
 def value_matrix_by(summary: pd.DataFrame, by: str, f_split=None, s_split=None) -> tuple[pd.DataFrame, list[Group]]:

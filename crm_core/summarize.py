@@ -129,11 +129,11 @@ _AFTER = "SELECT COUNT(*) FROM transactions WHERE CAST(order_date AS DATE) > ?"
 
 @functools.lru_cache(maxsize=64)
 def _grouped_sql(as_of: dt.date, has_order_id: bool) -> str:
-    """:func:`customer_expr` per ``group_key`` and customer, sorted by both (see
-    :func:`crm_core.scope.summarize_by`)."""
+    """:func:`customer_expr` per ``group_key`` (integer codes of the groups, in the order of
+    their text) and customer, sorted by both (see :func:`crm_core.scope.summarize_by`)."""
     import ibis
 
-    schema = {**TRANSACTIONS_SCHEMA, **({"order_id": "string"} if has_order_id else {}), "group_key": "string"}
+    schema = {**TRANSACTIONS_SCHEMA, **({"order_id": "string"} if has_order_id else {}), "group_key": "int64"}
     expr = customer_expr(ibis.table(schema, name="transactions"), as_of, has_order_id, ("group_key",))
     return ibis.to_sql(expr.order_by(["group_key", "customer_id"]), dialect="duckdb")
 

@@ -18,6 +18,7 @@ from conftest import ROOT
         ("bench_excel.py", ["5,000 rows", "openpyxl", "calamine", "refused in"]),
         ("bench_clv.py", ["20,000", "Fit and score at 20,000 customers"]),
         ("bench_overtime.py", ["100,000", "move date A", "plain DuckDB"]),
+        ("bench_scope.py", ["100,000", "RFM per store", "a filter change"]),
     ],
 )
 def test_benchmark_quick_mode(script, expected):
