@@ -9,6 +9,7 @@ from crm_core import charts
 from crm_core.groups import summary
 from crm_core.i18n import t
 from crm_core.value_matrix import TYPES, type_codes
+from ui import campaign as campaign_view
 from ui import clv as clv_view
 from ui import whatif, widgets
 
@@ -74,4 +75,14 @@ else:
         "value_type",
         list(TYPES),
         label,
+    )
+    campaign_view.panel(
+        lang,
+        ds,
+        c,
+        np.asarray(TYPES, dtype=object)[codes],
+        list(TYPES),
+        label,
+        lambda k: t(f"vm.strategy.{k}", lang),
+        "value_matrix",
     )

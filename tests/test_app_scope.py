@@ -92,3 +92,10 @@ def test_the_campaign_list_is_offered_under_the_segments(lang):
     at = open_app("pages/rfm.py", lang=lang, f_dims=json.dumps({"channel": ["app"]}))
     assert any(e.label == t("camp.title", lang) for e in at.expander)
     assert any(c.value == t("camp.pick", lang) for c in at.caption)  # nothing ticked yet: it says what to do
+
+
+def test_value_matrix_types_have_a_campaign_list():
+    from crm_core.i18n import t
+
+    at = open_app("pages/value_matrix.py", lang="zh", vm_view="drill")
+    assert any(e.label == t("camp.title", "zh") for e in at.expander)

@@ -461,3 +461,35 @@ def test_memory_levels_off_as_sessions_upload_and_leave(browser, artifacts):
     # (its transactions, customers and report, ~15 MB here) would add far more.
     per_upload = (rss[-1] - rss[1]) / ((rounds - 2) * per_round)
     assert per_upload < 25, rss
+
+
+def test_within_each_region_and_one_regions_campaign_list_in_chinese(server, browser, artifacts):
+    import io
+
+    import openpyxl
+
+    page = browser.new_page(viewport={"width": 1400, "height": 2600}, locale="zh-CN", accept_downloads=True)
+    page.goto(f"{server}/rfm?lang=zh&rfm_view=within&within_by=region", wait_until="domcontentloaded")
+    wait_idle(page)
+    page.get_by_text("按region比较客户群构成").first.wait_for(state="attached", timeout=90_000)  # every region's mix
+    page.get_by_text("M 分界").first.wait_for(state="attached", timeout=30_000)  # each region's own splits
+    wait_idle(page)
+    campaign = page.locator("[data-testid='stExpander']").filter(has_text="营销活动名单").first
+    campaign.locator("summary").click()
+    grid = campaign.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=30_000)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 84, box["y"] + 53)  # tick the first segment's box (the grid is a canvas)
+    button = page.get_by_role("button", name="下载名单和汇总（Excel）")
+    button.wait_for(timeout=60_000)
+    no_errors(page)
+    page.screenshot(path=str(artifacts / "rfm_within_region_zh.png"), full_page=True)
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename == "campaign_rfm_region_Beijing.xlsx"  # the first region
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert book.sheetnames == ["summary", "customers"]
+    assert book["summary"]["A1"].value == "营销活动名单：rfm_region_Beijing"
+    listed = {c.value for c in book["customers"]["B"][1:]}  # the segment column: the ticked one only
+    assert listed == {"important_value"}
+    page.close()

@@ -10,7 +10,7 @@ import streamlit as st
 from crm_core import campaign
 from crm_core.export import to_csv_bytes
 from crm_core.i18n import t
-from ui.widgets import md_escape, number, safe_filename
+from ui.widgets import md_escape, number, safe_filename, table
 
 
 def panel(lang: str, ds, customers: pd.DataFrame, segments: np.ndarray, keys: list, label, action, name: str):
@@ -56,7 +56,7 @@ def panel(lang: str, ds, customers: pd.DataFrame, segments: np.ndarray, keys: li
         actions = {k: action(k) for k in present}
         listing = campaign.campaign_list(customers, pd.Series(segments), chosen, actions, reach)
         summary = campaign.campaign_summary(listing, chosen)
-        st.dataframe(summary, hide_index=True)
+        table(summary, lang)
         said = (
             t("camp.contacts", lang, columns=md_escape(", ".join(reach_cols)))
             if reach_cols
