@@ -11,6 +11,7 @@ from crm_core.i18n import t
 from crm_core.value_matrix import TYPES, type_codes
 from ui import campaign as campaign_view
 from ui import clv as clv_view
+from ui import value_lifecycle as value_lifecycle_view
 from ui import whatif, widgets
 
 lang = ui.setup("nav.value_matrix")
@@ -64,8 +65,12 @@ fig, n = charts.quadrants(
 st.plotly_chart(fig, key="vm_chart")
 st.caption(t("rfm.scatter.sample", lang, shown=widgets.number(n, lang), total=widgets.number(len(frame), lang)))
 
-view = widgets.view_picker("vm_view", [("whatif", "rfm.tab.whatif"), ("drill", "vm.tab.drill")], lang)
-if view == "whatif":
+view = widgets.view_picker(
+    "vm_view", [("whatif", "rfm.tab.whatif"), ("drill", "vm.tab.drill"), ("within", "rfm.tab.within")], lang
+)
+if view == "within":
+    value_lifecycle_view.within(lang, ds, f_split, s_split)
+elif view == "whatif":
     whatif.whatif_panel(lang, "vm", ds.token, codes, list(TYPES), lambda k, lg: t(f"vm.type.{k}", lg), revenue)
 else:
     whatif.group_exports(

@@ -99,3 +99,17 @@ def test_value_matrix_types_have_a_campaign_list():
 
     at = open_app("pages/value_matrix.py", lang="zh", vm_view="drill")
     assert any(e.label == t("camp.title", "zh") for e in at.expander)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_value_matrix_within_each_channel(demo_result, lang):
+    tx, as_of = demo_result.transactions, demo_result.report.as_of
+    at = open_app("pages/value_matrix.py", lang=lang, vm_view="within", within_by="channel")
+    lines = at.dataframe[-1].value
+    assert list(lines["channel"]) == sorted(tx["channel"].unique())
+    for channel in lines["channel"]:  # each channel's own mean lines, computed here
+        own = summarize(tx[tx["channel"] == channel], as_of)
+        row = lines[lines["channel"] == channel].iloc[0]
+        assert row["customers"] == len(own)
+        assert row["line_f"] == pytest.approx(own["frequency"].mean())
+        assert row["line_s"] == pytest.approx(own["avg_spend"].mean())
