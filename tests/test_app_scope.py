@@ -113,3 +113,8 @@ def test_value_matrix_within_each_channel(demo_result, lang):
         assert row["customers"] == len(own)
         assert row["line_f"] == pytest.approx(own["frequency"].mean())
         assert row["line_s"] == pytest.approx(own["avg_spend"].mean())
+
+
+def test_a_link_with_bad_filter_values_does_not_stop_the_page():
+    at = open_app("pages/rfm.py", lang="en", f_min_spend="-50", f_min_orders="x", f_dims="{not json", f_from="20x4")
+    assert not at.exception and at.dataframe  # the defaults are used instead

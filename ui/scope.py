@@ -78,6 +78,9 @@ def panel(lang: str, ds: Dataset) -> Scope:
         st.session_state.f_dims = json.dumps({c: list(v) for c, v in where}, ensure_ascii=False)
         persisted("f_min_spend", 0.0, float)
         persisted("f_min_orders", 0, int)
+        # a link's value below the widget's minimum would stop the page
+        st.session_state.f_min_spend = max(0.0, float(st.session_state.f_min_spend))
+        st.session_state.f_min_orders = max(0, int(st.session_state.f_min_orders))
         min_spend = st.number_input(t("scope.min_spend", lang), min_value=0.0, step=100.0, key="f_min_spend")
         min_orders = st.number_input(t("scope.min_orders", lang), min_value=0, step=1, key="f_min_orders")
         persisted("f_exclude", "", str)
