@@ -150,7 +150,7 @@ def _load(args: argparse.Namespace) -> LoadResult:
 def _in_scope(result: LoadResult, args: argparse.Namespace) -> LoadResult:
     """The load narrowed to --from/--to/--where (rows, or a customer table's customers), its
     customers summarised again; the counts that add up are printed."""
-    from crm_core.scope import Scope, filter_rows, group_values, parse_where
+    from crm_core.scope import Scope, filter_customers, filter_rows, parse_where
     from crm_core.summarize import summarize
 
     scope = Scope(args.date_from, args.date_to, tuple(parse_where(w) for w in args.where))
@@ -161,13 +161,9 @@ def _in_scope(result: LoadResult, args: argparse.Namespace) -> LoadResult:
     if result.transactions is None:  # a customer table: its own columns (city, level) filter it
         if scope.date_from or scope.date_to:
             raise CrmError("error.needs_transactions")
-        c = result.customers
-        for col, values in scope.where:
-            if col not in c.columns:
-                raise CrmError("error.unknown_column", column=col, columns=", ".join(map(str, c.columns)))
-            c = c[group_values(c[col]).isin(values).to_numpy()]
+        c, _ = filter_customers(result.customers, scope, rows_filtered=False)
         print(f"scope {scope.label()}: {len(c)} of {len(result.customers)} customers kept", file=sys.stderr)
-        return dataclasses.replace(result, customers=c.reset_index(drop=True), report=report)
+        return dataclasses.replace(result, customers=c, report=report)
     f = filter_rows(result.transactions, scope)
     others = ", ".join(f"{n} with another {col}" for col, n in f.other_values.items())
     print(
@@ -184,15 +180,9 @@ def _in_scope(result: LoadResult, args: argparse.Namespace) -> LoadResult:
 
 def _grouped(result: LoadResult, args: argparse.Namespace):
     """--by: one row per group and customer (each group's rows summarised apart), sorted."""
-    from crm_core.scope import group_values, summarize_by
+    from crm_core.scope import customers_by
 
-    if result.transactions is not None:
-        return summarize_by(result.transactions, args.by, result.report.as_of)
-    c = result.customers
-    if args.by not in c.columns:
-        raise CrmError("error.unknown_column", column=args.by, columns=", ".join(map(str, c.columns)))
-    c = c.assign(**{args.by: group_values(c[args.by])})
-    return c.sort_values([args.by, "customer_id"], kind="stable").reset_index(drop=True)
+    return customers_by(result.customers, result.transactions, args.by, result.report.as_of)
 
 
 def _print_groups(groups, by: str) -> None:

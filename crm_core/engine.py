@@ -105,30 +105,27 @@ def summarize_source(
 
 def status_source(source: str, period: str, engine: str = "duckdb", as_of=None, columns=None, con=None):
     """:func:`crm_core.overtime.status_by_period` computed by ``engine`` on a file it reads."""
-    from crm_core import overtime
-
-    overtime.check_period(period)
-    con = connect(engine, con)
-
-    def work():
-        t, as_of_ = _typed(con, source, columns, as_of)
-        raw = con.to_pandas(overtime.status_expr(overtime.activity_expr(t, period, as_of_)))
-        return overtime.status_table(raw, period, as_of_)
-
-    return _on_engine(engine, work)
+    return _per_period(source, period, engine, as_of, columns, con, "status")
 
 
 def cohorts_source(source: str, period: str, engine: str = "duckdb", as_of=None, columns=None, con=None):
     """:func:`crm_core.overtime.cohorts` computed by ``engine`` on a file it reads."""
+    return _per_period(source, period, engine, as_of, columns, con, "cohorts")
+
+
+def _per_period(source, period, engine, as_of, columns, con, kind: str):
     from crm_core import overtime
 
     overtime.check_period(period)
     con = connect(engine, con)
+    expr, table = {
+        "status": (overtime.status_expr, overtime.status_table),
+        "cohorts": (overtime.cohort_expr, overtime.cohort_table),
+    }[kind]
 
     def work():
         t, as_of_ = _typed(con, source, columns, as_of)
-        raw = con.to_pandas(overtime.cohort_expr(overtime.activity_expr(t, period, as_of_)))
-        return overtime.cohort_table(raw, period, as_of_)
+        return table(con.to_pandas(expr(overtime.activity_expr(t, period, as_of_))), period, as_of_)
 
     return _on_engine(engine, work)
 

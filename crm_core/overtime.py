@@ -11,7 +11,9 @@ period before is in exactly one status:
 * **reactivated**: active in this period, not in the one before, but in an earlier one;
 * **lapsed**: active in the period before, not in this one.
 
-The aggregation runs as SQL on DuckDB (window functions over each customer's active periods).
+The statuses, the cohorts and the two-date summary behind migration are Ibis expressions:
+compiled to DuckDB SQL for rows in memory, run as they are on an engine reading files
+(:mod:`crm_core.engine`, DuckDB or Spark).
 """
 
 from __future__ import annotations
@@ -107,17 +109,16 @@ _ACT_SCHEMA = {"customer_id": "string", "period": "int64", "revenue": "float64",
 
 
 @functools.lru_cache(maxsize=64)
-def _sql(kind: str, period: str, as_of: dt.date) -> tuple[str, ...]:
-    """The expressions compiled to DuckDB SQL: the activity table's, then the queries over it."""
+def _sql(kind: str, period: str, as_of: dt.date) -> tuple[str, str]:
+    """The expressions compiled to DuckDB SQL: the activity table's, then the query over it."""
     import ibis
 
     from crm_core.summarize import TRANSACTIONS_SCHEMA
 
     act = ibis.table(_ACT_SCHEMA, name="act")
-    queries = (status_expr(act) if kind == "status" else cohort_expr(act),)
+    query = status_expr(act) if kind == "status" else cohort_expr(act)
     source = ibis.table(TRANSACTIONS_SCHEMA, name="transactions")
-    compiled = [ibis.to_sql(activity_expr(source, period, as_of), dialect="duckdb")]
-    return (*compiled, *(ibis.to_sql(q, dialect="duckdb") for q in queries))
+    return ibis.to_sql(activity_expr(source, period, as_of), dialect="duckdb"), ibis.to_sql(query, dialect="duckdb")
 
 
 def label(index: int, period: str) -> str:
@@ -153,19 +154,20 @@ def check_period(period: str) -> None:
         raise CrmError("error.param", name="period", value=period)
 
 
-def _run(transactions: pd.DataFrame, period: str, as_of: dt.date | None, kind: str) -> list[pd.DataFrame]:
-    """The activity table (customer × period) on a cursor of its own, then the queries over it."""
+def _run(transactions: pd.DataFrame, period: str, as_of: dt.date | None, kind: str) -> pd.DataFrame:
+    """The activity table (customer × period) on a cursor of its own (the status query reads it
+    twice), then the query over it."""
     from crm_core.summarize import engine_columns, on_cursor
 
     check_period(period)
     frame = engine_columns(transactions)
     if as_of is None:
         as_of = pd.Timestamp(frame["order_date"].max()).date() if len(frame) else dt.date.today()
-    act_sql, *queries = _sql(kind, period, as_of)
+    act_sql, query = _sql(kind, period, as_of)
 
     def work(cur):
         cur.execute(f"CREATE TEMP TABLE act AS {act_sql}")
-        return [cur.execute(q).df() for q in queries]
+        return cur.execute(query).df()
 
     return on_cursor(frame, work)
 
@@ -184,7 +186,7 @@ def status_by_period(transactions: pd.DataFrame, period: str = "month", as_of: d
     customers spent in the period before) and ``complete`` (False for a period that ends
     after ``as_of``). Rows dated after ``as_of`` are left out.
     """
-    (status,) = _run(transactions, period, as_of, "status")
+    status = _run(transactions, period, as_of, "status")
     end = as_of or pd.Timestamp(transactions["order_date"].max()).date()
     return status_table(status, period, end)
 
@@ -229,7 +231,7 @@ def cohorts(transactions: pd.DataFrame, period: str = "month", as_of: dt.date | 
     ``cumulative_revenue_per_customer`` and ``complete`` (False for the period holding
     ``as_of`` when it has not ended: its retention is still rising).
     """
-    (raw,) = _run(transactions, period, as_of, "cohorts")
+    raw = _run(transactions, period, as_of, "cohorts")
     end = as_of or pd.Timestamp(transactions["order_date"].max()).date()
     return cohort_table(raw, period, end)
 
@@ -352,8 +354,8 @@ class History:
             np.minimum.accumulate(np.where(bought, rows, n)[::-1])[::-1] if n else rows
         )
         # (customer, day) as one sorted key: a date's cut in every customer is one searchsorted
-        self.ends = np.append(starts[1:], n).astype(np.int64)
-        customer = np.repeat(np.arange(len(starts), dtype=np.int64), self.ends - starts)
+        ends = np.append(starts[1:], n).astype(np.int64)
+        customer = np.repeat(np.arange(len(starts), dtype=np.int64), ends - starts)
         self.day0 = int(self.day.min()) if n else 0
         self.span = int(self.day.max()) - self.day0 + 2 if n else 1
         self.key = customer * self.span + (self.day - self.day0)
@@ -370,9 +372,7 @@ class History:
         customer who had not bought yet included)."""
         if not len(self.starts):
             return np.zeros(0)
-        start, stop = self.starts.astype(np.int64), self._stops(as_of)
-        sums = np.add.reduceat(self.amount, np.column_stack([start, stop]).ravel())[::2]
-        return np.where(stop > start, sums, 0.0)
+        return _sums(self.amount, self.starts.astype(np.int64), self._stops(as_of))
 
     def at(self, as_of: dt.date) -> pd.DataFrame:
         """The per-customer summary as of ``as_of`` (see :meth:`at_with_positions`)."""
@@ -393,11 +393,7 @@ class History:
         start, stop = starts[keep], stop[keep]
         last = self.day[self.last_buy[stop - 1]]  # a purchase in [start, stop) exists: orders > 0
         first = self.day[self.next_buy[start]]
-
-        def total(values: np.ndarray) -> np.ndarray:  # Σ values[start:stop], summed in row order
-            return np.add.reduceat(values, np.column_stack([start, stop]).ravel())[::2]
-
-        monetary = total(self.amount)
+        monetary = _sums(self.amount, start, stop)
         out = pd.DataFrame(
             {
                 "customer_id": self.ids[keep],
@@ -407,12 +403,19 @@ class History:
                 "frequency": orders[keep].astype("int64"),
                 "monetary": monetary,
                 "avg_spend": monetary / orders[keep],
-                "returns": total(self.returned),
+                "returns": _sums(self.returned, start, stop),
             }
         )
         # already in id order (the engine sorted the index); the positions say which indexed
         # customers the rows are (returned, not stored: the index is shared between sessions)
         return out[CUSTOMER_COLUMNS], np.flatnonzero(keep)
+
+
+def _sums(values: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Σ values[start:stop] per pair, summed in row order (0 for an empty range). ``values``
+    ends with a 0 that no range covers, so that ``stop`` may be its last index."""
+    sums = np.add.reduceat(values, np.column_stack([start, stop]).ravel())[::2]
+    return np.where(stop > start, sums, 0.0)
 
 
 def segments_at(transactions: pd.DataFrame | History, as_of: dt.date, scheme, params=None, split: dict | None = None):
@@ -583,10 +586,10 @@ _NO_DAY = -(10**6)  # before year 1: never a purchase day
 def _two_dates_sql(date_from: dt.date, date_to: dt.date, has_order_id: bool) -> str:
     import ibis
 
-    from crm_core.summarize import TRANSACTIONS_SCHEMA
+    from crm_core.summarize import transactions_schema
 
-    schema = {**TRANSACTIONS_SCHEMA, **({"order_id": "string"} if has_order_id else {})}
-    return ibis.to_sql(two_dates_expr(ibis.table(schema, name="transactions"), date_from, date_to, has_order_id))
+    table = ibis.table(transactions_schema(has_order_id), name="transactions")
+    return ibis.to_sql(two_dates_expr(table, date_from, date_to, has_order_id))
 
 
 def two_dates(transactions: pd.DataFrame, date_from: dt.date, date_to: dt.date):

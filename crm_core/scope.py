@@ -110,15 +110,22 @@ def filter_rows(transactions: pd.DataFrame, scope: Scope) -> Filtered:
     return out
 
 
-def filter_customers(customers: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, int]:
-    """Customers meeting the minimum spend and orders; and how many did not."""
+def filter_customers(customers: pd.DataFrame, scope: Scope, rows_filtered: bool = True) -> tuple[pd.DataFrame, int]:
+    """Customers meeting the minimum spend and orders; and how many did not. With
+    ``rows_filtered=False`` (a customer table, which has no rows for :func:`filter_rows`) the
+    scope's dimension values and excluded ids apply to the customers' own columns too."""
     keep = np.ones(len(customers), dtype=bool)
     if scope.min_spend is not None:
         keep &= customers["monetary"].to_numpy(float) >= scope.min_spend
     if scope.min_orders is not None:
         keep &= customers["frequency"].to_numpy() >= scope.min_orders
-    if scope.exclude:  # a customer table has no rows to filter
-        keep &= ~customers["customer_id"].astype("string").isin(scope.exclude).to_numpy()
+    if not rows_filtered:
+        for col, values in scope.where:  # city, membership level …
+            if col not in customers.columns:
+                raise CrmError("error.unknown_column", column=col, columns=", ".join(map(str, customers.columns)))
+            keep &= group_values(customers[col]).isin(values).to_numpy()
+        if scope.exclude:
+            keep &= ~customers["customer_id"].astype("string").isin(scope.exclude).to_numpy()
     return customers[keep].reset_index(drop=True), int((~keep).sum())
 
 
@@ -160,6 +167,17 @@ def summarize_by(transactions: pd.DataFrame, by: str, as_of: dt.date) -> pd.Data
     names = np.where(key < 0, EMPTY_GROUP, labels[np.maximum(key, 0)]) if len(labels) else np.full(len(key), "")
     out.insert(0, by, pd.array(names.astype(object), dtype="string"))
     return out[[by, *CUSTOMER_COLUMNS]]
+
+
+def customers_by(customers: pd.DataFrame, transactions: pd.DataFrame | None, by: str, as_of: dt.date):
+    """One row per group and customer, sorted by group then id: from the rows
+    (:func:`summarize_by`), or, for a customer table, its customers by their own column."""
+    if transactions is not None:
+        return summarize_by(transactions, by, as_of)
+    if by not in customers.columns:
+        raise CrmError("error.unknown_column", column=by, columns=", ".join(map(str, customers.columns)))
+    c = customers.assign(**{by: group_values(customers[by])})
+    return c.sort_values([by, "customer_id"], kind="stable").reset_index(drop=True)
 
 
 @dataclass

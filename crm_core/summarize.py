@@ -27,6 +27,11 @@ CUSTOMER_COLUMNS = [
 TRANSACTIONS_SCHEMA = {"customer_id": "string", "order_date": "timestamp", "amount": "float64"}
 
 
+def transactions_schema(has_order_id: bool, **extra: str) -> dict[str, str]:
+    """:data:`TRANSACTIONS_SCHEMA` with ``order_id`` when the rows have one, and ``extra``."""
+    return {**TRANSACTIONS_SCHEMA, **({"order_id": "string"} if has_order_id else {}), **extra}
+
+
 @dataclass
 class Summary:
     """The per-customer table and the totals that reconcile it with its input."""
@@ -116,10 +121,7 @@ def _customer_sql(as_of: dt.date, has_order_id: bool) -> str:
     """:func:`customer_expr` compiled to DuckDB SQL over a table named ``transactions``."""
     import ibis
 
-    schema = dict(TRANSACTIONS_SCHEMA)
-    if has_order_id:
-        schema["order_id"] = "string"
-    table = ibis.table(schema, name="transactions")
+    table = ibis.table(transactions_schema(has_order_id), name="transactions")
     # sorted by id on the engine (a parallel sort; pandas sorting 1M ids took twice as long)
     return ibis.to_sql(customer_expr(table, as_of, has_order_id).order_by("customer_id"), dialect="duckdb")
 
@@ -133,8 +135,8 @@ def _grouped_sql(as_of: dt.date, has_order_id: bool) -> str:
     their text) and customer, sorted by both (see :func:`crm_core.scope.summarize_by`)."""
     import ibis
 
-    schema = {**TRANSACTIONS_SCHEMA, **({"order_id": "string"} if has_order_id else {}), "group_key": "int64"}
-    expr = customer_expr(ibis.table(schema, name="transactions"), as_of, has_order_id, ("group_key",))
+    table = ibis.table(transactions_schema(has_order_id, group_key="int64"), name="transactions")
+    expr = customer_expr(table, as_of, has_order_id, ("group_key",))
     return ibis.to_sql(expr.order_by(["group_key", "customer_id"]), dialect="duckdb")
 
 

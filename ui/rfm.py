@@ -275,39 +275,23 @@ def clusters(lang: str, token: str, prep_key: tuple, prep, codes, scheme, cluste
 def within(lang: str, ds, params, scheme) -> None:
     """RFM within each store / channel / region …: each group's own rows, scores and splits;
     the groups' segment mix side by side; one group's customers to take away."""
-    from crm_core import charts
     from crm_core.export import to_csv_bytes, to_excel_bytes
-    from crm_core.scope import MAX_GROUPS, MIN_GROUP_CUSTOMERS, group_values, rfm_by, summarize_by
-    from ui.scope import dimensions
-    from ui.widgets import persisted, safe_filename, share
+    from crm_core.scope import customers_by, rfm_by
+    from ui.scope import group_column, group_mix
+    from ui.widgets import safe_filename
 
-    tx = ds.result.transactions
-    frame = ds.result.customers if tx is None else tx
-    dims = per_dataset(ds.token, "dimensions_all", (), lambda: dimensions(frame, MAX_GROUPS))
-    if not dims:
-        st.info(t("within.none", lang))
+    by = group_column(lang, ds)
+    if by is None:
         return
-    options = list(dims)
-    persisted("within_by", options[0], str, options)
-    by = st.selectbox(t("within.by", lang), options, key="within_by", format_func=md_escape)
-    share(["within_by"])
-
-    def grouped():
-        if tx is not None:
-            return summarize_by(tx, by, ds.result.report.as_of)
-        c = ds.result.customers.assign(**{by: group_values(ds.result.customers[by])})
-        return c.sort_values([by, "customer_id"], kind="stable").reset_index(drop=True)
-
     key = (by, repr(params), scheme.key, scheme.to_json())
-    out, groups = per_dataset(ds.token, "rfm_within", key, lambda: rfm_by(grouped(), by, params, scheme))
-    st.caption(t("within.rule", lang, by=md_escape(by), n=number(len(groups), lang)))
-    name = lambda g: g or t("scope.empty", lang)  # noqa: E731
-    counts = pd.crosstab(out[by], out["segment"]).reindex(columns=scheme.keys, fill_value=0)
-    counts = counts.loc[:, counts.sum() > 0]
-    shown = counts.rename(index=name, columns=lambda k: scheme.label(k, lang))
-    st.plotly_chart(
-        charts.group_mix(shown, t("within.mix", lang, by=by), t("col.pct_customers", lang)), key="within_mix"
-    )
+    out, groups = per_dataset(
+        ds.token,
+        "rfm_within",
+        key,
+        lambda: rfm_by(customers_by(ds.result.customers, ds.result.transactions, by, ds.result.report.as_of), by,
+                       params, scheme),
+    )  # fmt: skip
+    name = group_mix(lang, out, by, "segment", list(scheme.keys), lambda k: scheme.label(k, lang), groups, "within_mix")
     splits = pd.DataFrame(
         {
             by: [name(g.value) for g in groups],
@@ -318,9 +302,6 @@ def within(lang: str, ds, params, scheme) -> None:
         }
     )
     table(splits, lang)
-    small = [name(g.value) for g in groups if g.too_small]
-    if small:
-        st.warning(t("within.small", lang, n=MIN_GROUP_CUSTOMERS, groups=md_escape(", ".join(small[:20]))))
     pick = st.selectbox(t("within.pick", lang), [g.value for g in groups], format_func=name, key="within_pick")
     part = out[out[by] == pick]
     seg = part["segment"].value_counts().reindex(scheme.keys, fill_value=0)

@@ -98,6 +98,40 @@ def panel(lang: str, ds: Dataset) -> Scope:
     )
 
 
+def group_column(lang: str, ds: Dataset) -> str | None:
+    """The "analyse within each …" picker (in the link): a text column of the upload with at
+    most MAX_GROUPS values; None, said, when there is none."""
+    tx = ds.result.transactions
+    frame = ds.result.customers if tx is None else tx
+    dims = per_dataset(ds.token, "dimensions_all", (), lambda: dimensions(frame, MAX_GROUPS))
+    if not dims:
+        st.info(t("within.none", lang))
+        return None
+    options = list(dims)
+    persisted("within_by", options[0], str, options)
+    by = st.selectbox(t("within.by", lang), options, key="within_by", format_func=md_escape)
+    share(["within_by"])
+    return by
+
+
+def group_mix(lang: str, out: pd.DataFrame, by: str, column: str, keys: list, label, groups, chart_key: str):
+    """The groups' mix of ``column`` side by side, the rule, and the small groups named.
+    Returns how a group value is shown (empty = "(no value)")."""
+    from crm_core import charts
+    from crm_core.scope import MIN_GROUP_CUSTOMERS
+
+    st.caption(t("within.rule", lang, by=md_escape(by), n=number(len(groups), lang)))
+    name = lambda g: g or t("scope.empty", lang)  # noqa: E731
+    counts = pd.crosstab(out[by], out[column]).reindex(columns=keys, fill_value=0)
+    counts = counts.loc[:, counts.sum() > 0]
+    shown = counts.rename(index=name, columns=label)
+    st.plotly_chart(charts.group_mix(shown, t("within.mix", lang, by=by), t("col.pct_customers", lang)), key=chart_key)
+    small = [name(g.value) for g in groups if g.too_small]
+    if small:
+        st.warning(t("within.small", lang, n=MIN_GROUP_CUSTOMERS, groups=md_escape(", ".join(small[:20]))))
+    return name
+
+
 @dataclasses.dataclass
 class Scoped:
     ds: Dataset
@@ -121,11 +155,7 @@ def apply(ds: Dataset, scope: Scope) -> Scoped:
                 return Scoped(ds, rows_in, 0, len(result.customers), 0)
             summary = summarize_detail(kept, result.report.as_of)
             result = dataclasses.replace(result, customers=summary.customers, summary=summary, transactions=kept)
-        customers = result.customers
-        if tx is None:  # a customer table: its own columns filter it
-            for col, values in scope.where:
-                customers = customers[group_values(customers[col]).isin(values).to_numpy()]
-        customers, _ = filter_customers(customers.reset_index(drop=True), scope)
+        customers, _ = filter_customers(result.customers, scope, rows_filtered=tx is not None)
         if result.transactions is not None and len(customers) < len(result.customers):
             keep = result.transactions["customer_id"].astype("string").isin(customers["customer_id"])
             result = dataclasses.replace(result, transactions=result.transactions[keep.to_numpy()])

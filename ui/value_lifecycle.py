@@ -159,37 +159,23 @@ def stage_views(lang: str, frame: pd.DataFrame, stages, cells) -> None:
 
 def within(lang: str, ds, f_split, s_split) -> None:
     """Value-matrix types within each store / channel / region …: each group's own lines."""
-    from crm_core import charts
-    from crm_core.scope import MAX_GROUPS, MIN_GROUP_CUSTOMERS, group_values, summarize_by, value_matrix_by
+    from crm_core.scope import customers_by, value_matrix_by
     from crm_core.value_matrix import TYPES
-    from ui.scope import dimensions
-    from ui.widgets import persisted, share
+    from ui.scope import group_column, group_mix
 
-    tx = ds.result.transactions
-    frame = ds.result.customers if tx is None else tx
-    dims = per_dataset(ds.token, "dimensions_all", (), lambda: dimensions(frame, MAX_GROUPS))
-    if not dims:
-        st.info(t("within.none", lang))
+    by = group_column(lang, ds)
+    if by is None:
         return
-    options = list(dims)
-    persisted("within_by", options[0], str, options)
-    by = st.selectbox(t("within.by", lang), options, key="within_by", format_func=md_escape)
-    share(["within_by"])
-
-    def grouped():
-        if tx is not None:
-            return summarize_by(tx, by, ds.result.report.as_of)
-        c = ds.result.customers.assign(**{by: group_values(ds.result.customers[by])})
-        return c.sort_values([by, "customer_id"], kind="stable").reset_index(drop=True)
-
-    key = (by, repr(f_split), repr(s_split))
-    out, groups = per_dataset(ds.token, "vm_within", key, lambda: value_matrix_by(grouped(), by, f_split, s_split))
-    st.caption(t("within.rule", lang, by=md_escape(by), n=number(len(groups), lang)))
-    name = lambda g: g or t("scope.empty", lang)  # noqa: E731
-    counts = pd.crosstab(out[by], out["value_type"]).reindex(columns=list(TYPES), fill_value=0)
-    shown = counts.rename(index=name, columns=lambda k: t(f"vm.type.{k}", lang))
-    st.plotly_chart(
-        charts.group_mix(shown, t("within.mix", lang, by=by), t("col.pct_customers", lang)), key="vm_within_mix"
+    out, groups = per_dataset(
+        ds.token,
+        "vm_within",
+        (by, repr(f_split), repr(s_split)),
+        lambda: value_matrix_by(
+            customers_by(ds.result.customers, ds.result.transactions, by, ds.result.report.as_of), by, f_split, s_split
+        ),
+    )
+    name = group_mix(
+        lang, out, by, "value_type", list(TYPES), lambda k: t(f"vm.type.{k}", lang), groups, "vm_within_mix"
     )
     table(
         pd.DataFrame(
@@ -204,6 +190,3 @@ def within(lang: str, ds, f_split, s_split) -> None:
         ),
         lang,
     )
-    small = [name(g.value) for g in groups if g.too_small]
-    if small:
-        st.warning(t("within.small", lang, n=MIN_GROUP_CUSTOMERS, groups=md_escape(", ".join(small[:20]))))
