@@ -228,39 +228,29 @@ def _value_matrix(result: LoadResult, args: argparse.Namespace):
 
 
 def _lifecycle(result: LoadResult, args: argparse.Namespace):
-    """The grid per customer; with --by, within each group (each group's value and potential
-    lines, the potential model trained on the group's own rows)."""
-    import pandas as pd
-
-    from crm_core.scope import group_values
-    from crm_core.summarize import summarize
+    """The grid per customer; with --by, within each group (each group's value, potential and
+    lines; the potential model trained once on all (group, customer) pairs: scope.lifecycle_by)."""
+    from crm_core.lifecycle import StageRules
+    from crm_core.scope import lifecycle_by
 
     result = _in_scope(result, args)
     if not args.by:
         return _lifecycle_one(result, args)
-    tx = result.transactions
-    source = result.customers if tx is None else tx
-    if args.by not in source.columns:
-        raise CrmError("error.unknown_column", column=args.by, columns=", ".join(map(str, source.columns)))
-    keys = group_values(source[args.by])
-    parts = []
-    for value in sorted(keys.unique()):
-        inside = (keys == value).to_numpy()
-        if tx is None:
-            one = dataclasses.replace(result, customers=result.customers[inside].reset_index(drop=True))
-        else:
-            rows = tx[inside]
-            one = dataclasses.replace(result, customers=summarize(rows, result.report.as_of), transactions=rows)
-        try:
-            out = _lifecycle_one(one, args)
-        except CrmError as exc:  # say which group, keep the message
-            raise CrmError(
-                "error.in_group", column=args.by, group=value or "(empty)", detail=exc.message("en")
-            ) from exc
-        out.insert(0, args.by, value)
-        parts.append(out)
-    print(f"{len(parts)} groups by {args.by}", file=sys.stderr)
-    return pd.concat(parts, ignore_index=True)
+    got = lifecycle_by(
+        result.customers,
+        result.transactions,
+        args.by,
+        result.report.as_of,
+        args.potential,
+        profit=True,  # as without --by: the cost column, else --margin, when given
+        margin_pct=args.margin,
+        cost_per_order=args.cost_per_order,
+        stage_rules=StageRules(),
+    )
+    if got.holdout:
+        print(json.dumps({"holdout": got.holdout}), file=sys.stderr)
+    _print_groups(got.groups, args.by)
+    return got.frame[[args.by, "customer_id", "current_value", "potential", "cell", "stage"]]
 
 
 def _lifecycle_one(result: LoadResult, args: argparse.Namespace):

@@ -306,3 +306,122 @@ def value_matrix_by(summary: pd.DataFrame, by: str, f_split=None, s_split=None) 
         return value_matrix(customers, f_split, s_split), {"f": float(f_line), "s": float(s_line)}
 
     return _by_group(summary, by, analyse)
+
+
+PAIR_SEP = "\x1f"  # joins a group value and a customer id into one key (a unit separator: in neither)
+
+
+@dataclass
+class LifecycleWithin:
+    """:func:`lifecycle_by`'s result: one row per group and customer, the groups, and the
+    potential model's holdout check (empty when the potential is not the model)."""
+
+    frame: pd.DataFrame  # by, customer_id, recency_days, frequency, monetary, avg_spend, current_value, potential, cell
+    groups: list[Group]
+    holdout: dict
+
+
+def lifecycle_by(
+    customers: pd.DataFrame,
+    transactions: pd.DataFrame | None,
+    by: str,
+    as_of: dt.date,
+    potential: str = "model",
+    v_split=None,
+    p_split=None,
+    profit: bool = False,
+    margin_pct: float | None = None,
+    cost_per_order: float = 0.0,
+    stage_rules=None,
+) -> LifecycleWithin:
+    """The lifecycle grid within each group: current value and potential are each group's
+    (a customer who buys in two stores has a value and a potential in each), the value and
+    potential lines are each group's own.
+
+    ``potential``: ``model`` — the time-split model on the (group, customer) pairs: each pair's
+    features come from its rows in that group, and one model is trained on all pairs (a store
+    with 30 customers still gets a forecast; its level is its customers' own history); ``clv``
+    — the CLV model fitted on the pairs the same way; ``COLUMN`` — a numeric per-customer
+    column (a score, the customer's); ``wallet:COLUMN`` — that wallet estimate − spend in the
+    group (what this group has not won). Current value is the net spend in the group, or with
+    ``profit`` its profit (:func:`crm_core.lifecycle.current_value`: the rows' cost column,
+    else ``margin_pct``; less ``cost_per_order`` per purchase). With ``stage_rules`` the frame
+    gains each pair's lifecycle stage."""
+    from crm_core import potential as pot_mod
+    from crm_core.lifecycle import CELLS, cell_codes, current_value, stages
+    from crm_core.summarize import summarize
+    from crm_core.value_matrix import Split
+
+    v_split, p_split = v_split or Split(), p_split or Split()
+    source = customers if transactions is None else transactions
+    if by not in source.columns:
+        raise CrmError("error.unknown_column", column=by, columns=", ".join(map(str, source.columns)))
+    group = group_values(source[by])
+    if group.nunique() > MAX_GROUPS:
+        raise CrmError("error.too_many_groups", column=by, count=int(group.nunique()), limit=MAX_GROUPS)
+    key = group + PAIR_SEP + source["customer_id"].astype("string")
+    pairs = pd.DataFrame({"key": key, by: group, "id": source["customer_id"]}).drop_duplicates("key")
+    holdout: dict = {}
+    if transactions is None:
+        pc = customers.assign(customer_id=key.to_numpy(object))
+        ptx = None
+    else:
+        ptx = transactions.assign(customer_id=key.to_numpy(object))
+        pc = summarize(ptx, as_of)
+    value = current_value(pc, ptx if profit else None, margin_pct if profit else None, cost_per_order)[0]
+    value = value.to_numpy(float)
+    if potential in ("model", "clv"):
+        if ptx is None:
+            raise CrmError("error.needs_transactions")
+        if potential == "model":
+            fitted = pot_mod.predict(ptx, as_of)
+            if not fitted.ok:
+                raise CrmError(fitted.reason, **fitted.holdout)
+            holdout, scores = fitted.holdout, fitted.predicted
+        else:
+            from crm_core import clv
+
+            scored = clv.score(clv.fit(ptx, as_of))
+            scores = scored.set_index("customer_id")["clv"]
+        pot = scores.reindex(pc["customer_id"]).fillna(0.0).to_numpy(float)
+    else:
+        wallet = potential.startswith("wallet:")
+        column = potential.split(":", 1)[1] if wallet else potential
+        try:
+            per_customer = pot_mod.customer_column(customers, transactions, column)
+        except KeyError as exc:
+            raise CrmError("error.unknown_column", column=column, columns=", ".join(map(str, source.columns))) from exc
+        ids = pc["customer_id"].map(pairs.set_index("key")["id"])
+        pot = per_customer.reindex(ids).to_numpy(float)
+        if wallet:
+            pot = np.clip(pot - pc["monetary"].to_numpy(float), 0.0, None)
+        pot = np.nan_to_num(pot, nan=0.0)
+    info = pairs.set_index("key").loc[pc["customer_id"]]
+    frame = pd.DataFrame(
+        {
+            by: pd.array(info[by].to_numpy(object), dtype="string"),
+            "customer_id": info["id"].to_numpy(),
+            **{c: pc[c].to_numpy() for c in ("recency_days", "frequency", "monetary", "avg_spend")},
+            "current_value": value,
+            "potential": pot,
+        }
+    )
+    if stage_rules is not None:
+        frame["stage"] = stages(pc, ptx, as_of, stage_rules)["stage"].to_numpy()
+    frame = frame.iloc[np.lexsort((frame["customer_id"].astype(str).to_numpy(str), frame[by].to_numpy(str)))]
+    frame = frame.reset_index(drop=True)
+    cells = np.empty(len(frame), dtype=np.int64)
+    groups = []
+    labels = frame[by].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1], True])
+    for start, stop in itertools.pairwise(bounds):
+        v, p = frame["current_value"].to_numpy()[start:stop], frame["potential"].to_numpy()[start:stop]
+        v_line, p_line = v_split.at(v), p_split.at(p)
+        cells[start:stop] = cell_codes(v, p, v_line, p_line)
+        n = int(stop - start)
+        groups.append(
+            Group(str(labels[start]), n, float(frame["monetary"].to_numpy()[start:stop].sum()),
+                  {"v": v_line, "p": p_line}, n < MIN_GROUP_CUSTOMERS)
+        )  # fmt: skip
+    frame["cell"] = np.asarray(CELLS)[cells - 1] if len(cells) else cells
+    return LifecycleWithin(frame, groups, holdout)

@@ -19,6 +19,7 @@ from crm_core.lifecycle import (
     status_stages,
 )
 from crm_core.params import MARGIN, PYRAMID, SERVE_COST
+from ui import campaign as campaign_view
 from ui import clv as clv_view
 from ui import value_lifecycle as lifecycle_view
 from ui import whatif, widgets
@@ -83,7 +84,13 @@ st.caption(t(f"lc.value_is.{how}", lang) + " " + t("lc.rule", lang, v=f"{v_line:
 
 view = widgets.view_picker(
     "lc_view",
-    [("grid", "lc.tab.grid"), ("stages", "lc.tab.stages"), ("pyramid", "lc.tab.pyramid"), ("whatif", "rfm.tab.whatif")],
+    [
+        ("grid", "lc.tab.grid"),
+        ("stages", "lc.tab.stages"),
+        ("pyramid", "lc.tab.pyramid"),
+        ("whatif", "rfm.tab.whatif"),
+        ("within", "rfm.tab.within"),
+    ],
     lang,
 )
 frame = c[["customer_id", "recency_days", "frequency", "monetary"]].assign(
@@ -111,6 +118,16 @@ if view == "grid":
     )
     st.plotly_chart(fig, key="lc_chart")
     whatif.group_exports(lang, "lifecycle", frame, "cell", list(CELLS), lambda k: t(f"lc.cell.{k}", lang))
+    campaign_view.panel(
+        lang,
+        ds,
+        c,
+        np.asarray(CELLS, dtype=object)[codes],
+        list(CELLS),
+        lambda k: t(f"lc.cell.{k}", lang),
+        lambda k: lifecycle_view.cell_action(k, lang),
+        "lifecycle",
+    )
 elif view == "stages":
     rules, rule, period = lifecycle_view.stage_rules(lang, StageRules(), dated=tx is not None)
     st_frame = status_stages(c, tx, as_of, period, rules) if rule == "status" else stages(c, tx, as_of, rules)
@@ -128,6 +145,18 @@ elif view == "pyramid":
     pyr.insert(1, "label", [t(f"lc.tier.{k}", lang) for k in TIERS])
     widgets.table(pyr, lang)
     st.caption(t("lc.pyramid.note", lang))
+elif view == "within":
+    lifecycle_view.lifecycle_within(
+        lang,
+        ds,
+        st.session_state.lc_potential,
+        st.session_state.get("lc_column"),
+        profit,
+        margin,
+        serve,
+        v_split,
+        p_split,
+    )
 else:
     whatif.whatif_panel(
         lang, "lc", ds.token, codes, list(CELLS), lambda k, lg: t(f"lc.cell.{k}", lg), c["monetary"].to_numpy(float)

@@ -6,8 +6,15 @@ import json
 import pytest
 from conftest import open_app
 
+from crm_core.i18n import t
 from crm_core.rfm import RfmParams, rfm
 from crm_core.summarize import summarize
+from crm_core.value_matrix import value_matrix
+
+
+def frame_with(at, column: str):
+    """The first table on the page with ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def segment_counts(at) -> dict:
@@ -105,7 +112,7 @@ def test_value_matrix_types_have_a_campaign_list():
 def test_value_matrix_within_each_channel(demo_result, lang):
     tx, as_of = demo_result.transactions, demo_result.report.as_of
     at = open_app("pages/value_matrix.py", lang=lang, vm_view="within", within_by="channel")
-    lines = at.dataframe[-1].value
+    lines = frame_with(at, "line_f")
     assert list(lines["channel"]) == sorted(tx["channel"].unique())
     for channel in lines["channel"]:  # each channel's own mean lines, computed here
         own = summarize(tx[tx["channel"] == channel], as_of)
@@ -113,6 +120,36 @@ def test_value_matrix_within_each_channel(demo_result, lang):
         assert row["customers"] == len(own)
         assert row["line_f"] == pytest.approx(own["frequency"].mean())
         assert row["line_s"] == pytest.approx(own["avg_spend"].mean())
+
+    at.selectbox(key="within_pick").set_value("web").run()
+    mix = frame_with(at, "value_type")
+    own = value_matrix(summarize(tx[tx["channel"] == "web"], as_of))["value_type"].value_counts()
+    assert dict(zip(mix["value_type"], mix["customers"], strict=True)) == own.to_dict()
+    assert any(e.label == t("camp.title", lang) for e in at.expander)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_lifecycle_grid_within_each_region(demo_result, lang):
+    tx = demo_result.transactions
+    at = open_app("pages/lifecycle.py", lang=lang, lc_view="within", within_by="region")
+    lines = frame_with(at, "line_v")
+    regions = sorted(tx["region"].unique())
+    assert list(lines["region"]) == regions
+    for region in regions:  # each region's own customers and mean line of current value (net spend), here
+        spend = tx[tx["region"] == region].groupby("customer_id")["amount"].sum()
+        row = lines[lines["region"] == region].iloc[0]
+        assert row["customers"] == len(spend) and row["line_v"] == pytest.approx(spend.mean())
+    assert t("lc.within.model", lang, mae="", naive="")[:10] in " ".join(c.value for c in at.caption)
+    at.selectbox(key="within_pick").set_value("Sichuan").run()
+    mix = frame_with(at, "cell")
+    assert mix["customers"].sum() == (tx["region"] == "Sichuan").groupby(tx["customer_id"]).any().sum()
+    assert set(mix["action"]) <= {f"{t(f'lc.alloc.{k}', lang)}; {t(f'lc.retain.{k}', lang)}" for k in (1, 2, 3, 4)}
+    assert any(e.label == t("camp.title", lang) for e in at.expander)
+
+
+def test_lifecycle_cells_have_a_campaign_list():
+    at = open_app("pages/lifecycle.py", lang="zh")
+    assert any(e.label == t("camp.title", "zh") for e in at.expander)
 
 
 def test_a_link_with_bad_filter_values_does_not_stop_the_page():

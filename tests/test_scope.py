@@ -14,6 +14,7 @@ from crm_core.scope import (
     MIN_GROUP_CUSTOMERS,
     Scope,
     filter_rows,
+    lifecycle_by,
     parse_where,
     rfm_by,
     summarize_by,
@@ -102,6 +103,50 @@ def test_value_matrix_within_groups(tx):
     app = next(g for g in groups if g.value == "app")
     medians = summarize(tx[tx["channel"] == "app"].drop(columns="channel"), AS_OF)
     assert app.splits == pytest.approx({"f": medians["frequency"].median(), "s": medians["avg_spend"].median()})
+
+
+def test_lifecycle_within_groups_values_and_lines_are_each_groups(tx):
+    from crm_core.lifecycle import StageRules, stages
+
+    wallet = tx.assign(wallet=tx["customer_id"].map(lambda c: 20_000.0 if c == "TWO" else 5_000.0))
+    got = lifecycle_by(summarize(tx, AS_OF), wallet, "region", AS_OF, "wallet:wallet", Split("median"), Split(),
+                       stage_rules=StageRules())  # fmt: skip
+    spend = tx.groupby([tx["region"], tx["customer_id"]])["amount"].sum()  # net spend per region and customer
+    f = got.frame.set_index(["region", "customer_id"])
+    assert len(f) == len(spend) and f["current_value"].to_numpy() == pytest.approx(spend.loc[f.index].to_numpy())
+    assert f.loc[("Beijing", "TWO"), "current_value"] == 100.0 and f.loc[("Shanghai", "TWO"), "current_value"] == 250.0
+    assert f.loc[("Shanghai", "TWO"), "potential"] == 20_000.0 - 250.0  # the wallet less the spend in that group
+    for region, part in got.frame.groupby("region"):  # each group's own lines: the median value, the mean potential
+        v, p = part["current_value"].to_numpy(), part["potential"].to_numpy()
+        expected = 1 + (p >= p.mean()) + 2 * (v >= np.median(v))
+        assert (part["cell"].to_numpy() == expected).all(), region
+        own = summarize(tx[tx["region"] == region].drop(columns="region"), AS_OF).set_index("customer_id")
+        st = stages(own.reset_index(), tx[tx["region"] == region], AS_OF).set_index("customer_id")["stage"]
+        assert (part.set_index("customer_id")["stage"] == st.loc[part["customer_id"]].to_numpy()).all(), region
+    groups = {g.value: g for g in got.groups}
+    assert groups["Tiny"].too_small and groups["Tiny"].splits["v"] == 20.0  # the median of 10, 20, 30
+    assert sum(g.customers for g in got.groups) == len(got.frame)
+    assert got.frame["monetary"].sum() == pytest.approx(tx["amount"].sum())  # revenue in = across groups
+
+
+def test_lifecycle_within_groups_potential_model_on_pairs(tx):
+    from crm_core.potential import predict
+
+    got = lifecycle_by(summarize(tx, AS_OF), tx, "channel", AS_OF, "model")
+    # the same model on keys made here: (channel, customer) as one id
+    keyed = tx.assign(customer_id=tx["channel"].fillna("") + "/" + tx["customer_id"])  # no channel: a group too
+    expected = predict(keyed, AS_OF)
+    assert got.holdout == expected.holdout
+    mine = got.frame["channel"].astype(str) + "/" + got.frame["customer_id"].astype(str)
+    assert got.frame["potential"].to_numpy() == pytest.approx(expected.predicted.reindex(mine).fillna(0.0).to_numpy())
+    profit = lifecycle_by(summarize(tx, AS_OF), tx, "channel", AS_OF, "model", profit=True)
+    gross = (
+        (tx["amount"] - pd.to_numeric(tx["cost"]).fillna(0.0))
+        .groupby([tx["channel"].fillna(""), tx["customer_id"]])
+        .sum()
+    )
+    idx = pd.MultiIndex.from_frame(profit.frame[["channel", "customer_id"]])
+    assert profit.frame["current_value"].to_numpy() == pytest.approx(gross.loc[idx].to_numpy())
 
 
 def test_missing_group_values_form_their_own_group(tx):

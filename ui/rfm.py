@@ -275,10 +275,8 @@ def clusters(lang: str, token: str, prep_key: tuple, prep, codes, scheme, cluste
 def within(lang: str, ds, params, scheme) -> None:
     """RFM within each store / channel / region …: each group's own rows, scores and splits;
     the groups' segment mix side by side; one group's customers to take away."""
-    from crm_core.export import to_csv_bytes, to_excel_bytes
     from crm_core.scope import customers_by, rfm_by
-    from ui.scope import group_column, group_mix
-    from ui.widgets import safe_filename
+    from ui.scope import group_column, group_mix, one_group
 
     by = group_column(lang, ds)
     if by is None:
@@ -302,35 +300,5 @@ def within(lang: str, ds, params, scheme) -> None:
         }
     )
     table(splits, lang)
-    pick = st.selectbox(t("within.pick", lang), [g.value for g in groups], format_func=name, key="within_pick")
-    part = out[out[by] == pick]
-    seg = part["segment"].value_counts().reindex(scheme.keys, fill_value=0)
-    mix = pd.DataFrame(
-        {
-            "label": [scheme.label(k, lang) for k in scheme.keys],
-            "customers": seg.to_numpy(),
-            "revenue": part.groupby("segment")["monetary"].sum().reindex(scheme.keys, fill_value=0.0).to_numpy(),
-            "action": [scheme.action(k, lang) for k in scheme.keys],
-            "segment": scheme.keys,
-        }
-    )
-    table(mix[mix["customers"] > 0], lang)
-    export = part.assign(segment_label=[scheme.label(k, lang) for k in part["segment"]])
-    stem = safe_filename(f"rfm_{by}_{pick or 'empty'}")
-    c1, c2 = st.columns(2)
-    c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(export), f"{stem}.csv", "text/csv", key="within_csv")
-    c2.download_button(
-        t("drill.xlsx", lang), lambda: to_excel_bytes(export, str(pick) or "rfm"), f"{stem}.xlsx", key="within_xlsx"
-    )
-    from ui import campaign as campaign_view
-
-    campaign_view.panel(
-        lang,
-        ds,
-        part.drop(columns=by).reset_index(drop=True),
-        part["segment"].to_numpy(dtype=object),
-        list(scheme.keys),
-        lambda k: scheme.label(k, lang),
-        lambda k: scheme.action(k, lang),
-        f"rfm_{by}_{pick or 'empty'}",
-    )
+    one_group(lang, ds, out, by, groups, name, "segment", list(scheme.keys), lambda k: scheme.label(k, lang),
+              lambda k: scheme.action(k, lang), "rfm")  # fmt: skip

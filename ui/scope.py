@@ -15,7 +15,7 @@ import streamlit as st
 from crm_core.i18n import t
 from crm_core.scope import MAX_GROUPS, Scope, filter_customers, filter_rows, group_values
 from ui.state import Dataset, content_token, per_dataset
-from ui.widgets import md_escape, number, persisted, share
+from ui.widgets import md_escape, number, persisted, share, table
 
 MAX_DIMENSION_VALUES = 50  # more than this is not offered as a filter (still usable for --by)
 # role and computed columns: never a dimension
@@ -130,6 +130,47 @@ def group_mix(lang: str, out: pd.DataFrame, by: str, column: str, keys: list, la
     if small:
         st.warning(t("within.small", lang, n=MIN_GROUP_CUSTOMERS, groups=md_escape(", ".join(small[:20]))))
     return name
+
+
+def one_group(lang: str, ds: Dataset, out: pd.DataFrame, by: str, groups, name, column: str, keys: list,
+              label, action, stem: str) -> None:  # fmt: skip
+    """One group's customers to take away: its mix of ``column`` (label, customers, revenue,
+    action), the group's table in CSV and Excel, and its campaign list."""
+    from crm_core.export import to_csv_bytes, to_excel_bytes
+    from ui import campaign as campaign_view
+    from ui.widgets import safe_filename
+
+    pick = st.selectbox(t("within.pick", lang), [g.value for g in groups], format_func=name, key="within_pick")
+    part = out[out[by] == pick]
+    count = part[column].value_counts().reindex(keys, fill_value=0)
+    mix = pd.DataFrame(
+        {
+            "label": [label(k) for k in keys],
+            "customers": count.to_numpy(),
+            "revenue": part.groupby(column)["monetary"].sum().reindex(keys, fill_value=0.0).to_numpy(),
+            "action": [action(k) for k in keys],
+            column: keys,
+        }
+    )
+    table(mix[mix["customers"] > 0], lang)
+    export = part.assign(**{f"{column}_label": [label(k) for k in part[column]]})
+    stem = f"{stem}_{by}_{pick or 'empty'}"
+    c1, c2 = st.columns(2)
+    file = safe_filename(stem)
+    c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(export), f"{file}.csv", "text/csv", key="within_csv")
+    c2.download_button(
+        t("drill.xlsx", lang), lambda: to_excel_bytes(export, str(pick) or stem), f"{file}.xlsx", key="within_xlsx"
+    )
+    campaign_view.panel(
+        lang,
+        ds,
+        part.drop(columns=by).reset_index(drop=True),
+        part[column].to_numpy(dtype=object),
+        keys,
+        label,
+        action,
+        stem,
+    )
 
 
 @dataclasses.dataclass

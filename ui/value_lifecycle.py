@@ -161,7 +161,7 @@ def within(lang: str, ds, f_split, s_split) -> None:
     """Value-matrix types within each store / channel / region …: each group's own lines."""
     from crm_core.scope import customers_by, value_matrix_by
     from crm_core.value_matrix import TYPES
-    from ui.scope import group_column, group_mix
+    from ui.scope import group_column, group_mix, one_group
 
     by = group_column(lang, ds)
     if by is None:
@@ -190,3 +190,58 @@ def within(lang: str, ds, f_split, s_split) -> None:
         ),
         lang,
     )
+    label = lambda k: t(f"vm.type.{k}", lang)  # noqa: E731
+    one_group(lang, ds, out, by, groups, name, "value_type", list(TYPES), label,
+              lambda k: t(f"vm.strategy.{k}", lang), "value_matrix")  # fmt: skip
+
+
+def cell_action(k: int, lang: str) -> str:
+    """A grid cell's recommended action: how much to invest and how to keep the relationship."""
+    return f"{t(f'lc.alloc.{k}', lang)}; {t(f'lc.retain.{k}', lang)}"
+
+
+def lifecycle_within(lang: str, ds, method: str, column: str | None, profit: bool, margin, serve, v_split, p_split):
+    """The lifecycle grid within each store / channel / region …: each group's value, potential
+    and lines (crm_core.scope.lifecycle_by); the groups' cell mix; one group's list."""
+    from crm_core.errors import CrmError
+    from crm_core.lifecycle import CELLS
+    from crm_core.scope import lifecycle_by
+    from ui.scope import group_column, group_mix, one_group
+
+    by = group_column(lang, ds)
+    if by is None:
+        return
+    potential = {"column": column, "wallet": f"wallet:{column}"}.get(method, method)
+    settings = (by, potential, profit, margin, serve, repr(v_split), repr(p_split))
+    try:
+        with st.spinner(t("lc.model.running", lang)):
+            got = per_dataset(
+                ds.token,
+                "lc_within",
+                settings,
+                lambda: lifecycle_by(ds.result.customers, ds.result.transactions, by, ds.result.report.as_of,
+                                     potential, v_split, p_split, profit, margin, serve),
+            )  # fmt: skip
+    except CrmError as exc:  # too little history for the model, and the like: said, the page goes on
+        st.warning(exc.message(lang, escape=md_escape))
+        return
+    if method == "model":
+        st.caption(t("lc.within.model", lang, mae=money(got.holdout["model_mae"], lang),
+                     naive=money(got.holdout["naive_mae"], lang)))  # fmt: skip
+    label = lambda k: t(f"lc.cell.{k}", lang)  # noqa: E731
+    name = group_mix(lang, got.frame, by, "cell", list(CELLS), label, got.groups, "lc_within_mix")
+    table(
+        pd.DataFrame(
+            {
+                by: [name(g.value) for g in got.groups],
+                "customers": [g.customers for g in got.groups],
+                "revenue": [g.revenue for g in got.groups],
+                "line_v": [g.splits["v"] for g in got.groups],
+                "line_p": [g.splits["p"] for g in got.groups],
+                "too_small": [g.too_small for g in got.groups],
+            }
+        ),
+        lang,
+    )
+    one_group(lang, ds, got.frame, by, got.groups, name, "cell", list(CELLS), label,
+              lambda k: cell_action(k, lang), "lifecycle")  # fmt: skip
