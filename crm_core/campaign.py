@@ -13,11 +13,29 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pandas as pd
 
 # headers of contact columns in exports (Shopify Email/Phone, 有赞 手机号, 会员手机号, WooCommerce billing_email …)
 CONTACT = re.compile(r"e-?mail|phone|mobile|tel\b|wechat|whatsapp|邮箱|手机|电话|微信", re.IGNORECASE)
 PLAN_COLUMNS = ["segment", "label", "channel", "timing", "response_pct"]
+
+
+def migration_cells(migrated: pd.DataFrame, new_key: str = "_new") -> tuple[pd.DataFrame, np.ndarray]:
+    """The customers of a migration (``crm_core.overtime.combine``'s table) for a campaign:
+    their figures at date B (``customer_id, recency_days, frequency, monetary, avg_spend``)
+    and each one's cell key ``FROM→TO`` (``new_key`` for a customer new since A)."""
+    start = migrated["segment_from"].astype(str).replace("", new_key)
+    frame = pd.DataFrame(
+        {
+            "customer_id": migrated["customer_id"].to_numpy(),
+            "recency_days": migrated["recency_to"].to_numpy(),
+            "frequency": migrated["frequency_to"].to_numpy(),
+            "monetary": migrated["monetary_to"].to_numpy(),
+        }
+    )
+    frame["avg_spend"] = frame["monetary"] / frame["frequency"].where(frame["frequency"] > 0)
+    return frame, (start + "→" + migrated["segment_to"].astype(str)).to_numpy(dtype=object)
 
 
 def contact_columns(transactions: pd.DataFrame | None, customers: pd.DataFrame | None = None) -> list[str]:

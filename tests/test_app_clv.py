@@ -54,6 +54,9 @@ def test_at_risk_list_follows_its_rule(demo_scores):
     assert set(shown["customer_id"]) == set(expected["customer_id"].head(500))
     assert shown["history_value"].is_monotonic_decreasing
     assert shown["action"].str.len().gt(0).all()
+    from crm_core.i18n import t
+
+    assert any(e.label == t("camp.title", "en") for e in at.expander)  # a campaign on the at-risk list
 
 
 def test_segment_view_adds_up(demo_scores):

@@ -49,6 +49,9 @@ def test_migration_figures_and_a_date_move(demo_tx):
     earlier = overtime.migration(tx, dt.date(2024, 3, 31), dt.date(2024, 12, 31), builtin("cn8"))
     assert metrics(at)["New since A"] == f"{int((earlier.customers['move'] == 'new').sum()):,}"
     assert at.query_params["ot_from"] in ("2024-03-31", ["2024-03-31"])
+    from crm_core.i18n import t
+
+    assert any(e.label == t("camp.title", "en") for e in at.expander)  # a campaign on migration cells
 
 
 def test_held_splits_are_said_and_used(demo_tx):

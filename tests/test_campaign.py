@@ -60,3 +60,29 @@ def test_list_and_summary():
     assert book["summary"]["A1"].value == "'=1+1 title"
     emails = [c.value for c in book["customers"]["K"]]
     assert '\'=HYPERLINK("x")' in emails
+
+
+def test_a_campaign_on_migration_cells_lists_that_cells_customers_with_their_figures_at_b(demo_result):
+    import datetime as dt
+
+    from crm_core import overtime
+    from crm_core.segments import builtin
+
+    tx = demo_result.transactions
+    a, b = dt.date(2024, 6, 30), dt.date(2024, 12, 31)
+    mig = overtime.migration(tx, a, b, builtin("cn8"))
+    at_b, keys = campaign.migration_cells(mig.customers, "_new")
+    moved = mig.customers[mig.customers["move"] == "down"]
+    busiest = moved.groupby(["segment_from", "segment_to"], observed=True).size().idxmax()
+    cell = f"{busiest[0]}→{busiest[1]}"
+    plan = pd.DataFrame([{"segment": cell, "label": "down", "channel": "SMS", "timing": "now", "response_pct": 10.0}])
+    listing = campaign.campaign_list(at_b, pd.Series(keys), plan, {cell: "win back"}, at_b[["customer_id"]])
+    expected = moved[(moved["segment_from"] == busiest[0]) & (moved["segment_to"] == busiest[1])]["customer_id"]
+    assert sorted(listing["customer_id"]) == sorted(expected) and len(listing) > 0
+    up_to_b = tx[tx["order_date"].dt.normalize() <= pd.Timestamp(b)]  # their figures at B, worked out here
+    net = up_to_b.groupby("customer_id")["amount"].sum()
+    got = listing.set_index("customer_id")
+    assert got["monetary"].to_numpy() == pytest.approx(net.reindex(got.index).to_numpy())
+    assert (got["action"] == "win back").all() and (got["channel"] == "SMS").all()
+    new = keys[mig.customers["move"].to_numpy() == "new"]
+    assert len(new) and all(k.startswith("_new→") for k in new)  # new since A: a row of its own

@@ -255,6 +255,21 @@ def risk_view(lang: str, ctx: View) -> None:
     c1, c2 = st.columns(2)
     c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(risk), "clv_at_risk.csv", "text/csv")
     c2.download_button(t("drill.xlsx", lang), lambda: to_excel_bytes(risk, "at_risk"), "clv_at_risk.xlsx")
+    from ui import campaign as campaign_view
+
+    c = ctx.ds.result.customers
+    listed = c[c["customer_id"].isin(risk["customer_id"])].reset_index(drop=True)
+    segment = ctx.seg.reindex(listed["customer_id"]).fillna("").to_numpy(dtype=object)
+    campaign_view.panel(
+        lang,
+        ctx.ds,
+        listed,
+        segment,
+        list(ctx.scheme.keys),
+        lambda k: ctx.scheme.label(k, lang),
+        lambda k: ctx.scheme.action(k, lang),
+        "at_risk",
+    )
 
 
 def heatmap_view(lang: str, ctx: View) -> None:

@@ -56,6 +56,17 @@ def period_choice(lang: str) -> str:
     return st.session_state.ot_period
 
 
+def action_of(scheme, lang: str):
+    """A segment's recommended action in ``lang`` (a grid cell's: its investment and retention)."""
+    if isinstance(scheme, overtime.LifecycleCells):
+        from ui.value_lifecycle import cell_action
+
+        return lambda k: cell_action(int(k), lang)
+    if scheme == overtime.VALUE_MATRIX:
+        return lambda k: t(f"vm.strategy.{k}", lang)
+    return lambda k: scheme.action(k, lang)
+
+
 def label_of(scheme, lang: str):
     if isinstance(scheme, overtime.LifecycleCells):
         return lambda k: t(f"lc.cell.{k}", lang) if k != NEW_SINCE else t("ot.new_since_a", lang)
@@ -180,6 +191,23 @@ def migration_view(lang: str, ds, scheme, params, token_key: tuple) -> None:
     st.markdown(f"**{t('ot.matrix.revenue', lang)}**")
     st.dataframe(shown_rev)
     cell_exports(lang, mig, n, name)
+    cell_campaign(lang, ds, mig, n, name, action_of(scheme, lang))
+
+
+def cell_campaign(lang: str, ds, mig, n: pd.DataFrame, name, action) -> None:
+    """A campaign on migration cells (e.g. every important customer who moved down): the
+    customers with their figures at B and the action of the segment they are in at B."""
+    from crm_core.campaign import migration_cells
+    from ui import campaign as campaign_view
+
+    cells = [f"{f}→{to}" for f in n.index for to in n.columns if n.loc[f, to] > 0]
+    at_b, keys = migration_cells(mig.customers, NEW_SINCE)
+
+    def label(cell: str) -> str:
+        f, to = cell.split("→")
+        return f"{name(f)} → {name(to)}"
+
+    campaign_view.panel(lang, ds, at_b, keys, cells, label, lambda cell: action(cell.split("→")[1]), "migration")
 
 
 def _splits(split: dict) -> str:
