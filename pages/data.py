@@ -194,4 +194,38 @@ with st.expander(t("data.typed.title", lang)):
     if st.button(t("data.typed.use", lang), key="use_typed"):
         use(loading.try_load(lang, loading.load_typed, edited))
 
+with st.expander(t("attr.title", lang), expanded="attributes" in st.session_state):
+    st.caption(t("attr.help", lang))
+    attr = st.file_uploader(t("attr.upload", lang), type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"],
+                            key="attr_widget")  # fmt: skip
+    if attr is not None and attr.file_id != st.session_state.get("attributes_id"):
+        st.session_state.attributes_id = attr.file_id
+        st.session_state.attributes = (attr.name, attr.getvalue(), None)
+    if "attributes" in st.session_state:
+        a_name, a_data, a_id = st.session_state.attributes
+        try:
+            a_columns = loading.file_columns(a_data, a_name, None, None)[0]
+        except CrmError:
+            a_columns = []
+        if a_id is None:  # the column the loader's aliases point at, said as a guess
+            from crm_core.columns import CUSTOMERS, detect_columns
+
+            a_id = detect_columns(a_columns, CUSTOMERS).get("customer_id")
+        if a_columns:
+            choices = ["", *a_columns]  # no guess: nothing picked until the user picks (never the first column)
+            picked = st.selectbox(
+                t("attr.id", lang),
+                choices,
+                index=choices.index(a_id) if a_id in choices else 0,
+                key=f"attr_id_{st.session_state.get('attributes_id')}",
+                format_func=lambda c: widgets.md_escape(c) if c else t("data.mapping.none", lang),
+            )
+            if picked and picked != a_id:  # a column chosen by the user is no longer a guess
+                st.session_state.attributes = (a_name, a_data, picked)
+        if st.button(t("attr.remove", lang), key="attr_remove"):
+            st.session_state.pop("attributes", None)
+            st.rerun()
+        ui.dataset()  # joins (or says why not) before the report
+        loading.attributes_report(lang)
+
 loading.render_report(lang)

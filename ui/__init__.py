@@ -116,7 +116,9 @@ def dataset(lang: str | None = None) -> Dataset:
     and the filters: every figure is then computed as of the chosen date from the rows up to
     it (a purchase on the date counts; recency is measured to it), on the rows and customers
     the filters keep (said above the figures). Both in the URL."""
-    ds = loaded_dataset()
+    from ui.loading import with_attributes
+
+    ds = with_attributes(loaded_dataset(), lang or st.session_state.get("lang", "en"))
     if lang is None:
         return ds
     from ui import scope as scope_ui

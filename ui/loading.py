@@ -29,6 +29,77 @@ def load_dataset(source: str, name: str, data: bytes, options: LoadOptions) -> D
     return Dataset(source, name, UPLOADS.get(("load", token), lambda: load(data, name, options)), token)
 
 
+def with_attributes(ds: Dataset, lang: str) -> Dataset:
+    """``ds`` with the session's customer-attribute table joined (city, membership level …: they
+    then filter and group every page like a store or channel); unchanged when there is none or
+    it cannot be joined (said). The join is cached on both contents, like a load."""
+    import dataclasses
+
+    from crm_core.attributes import join_attributes, read_attributes
+
+    held = st.session_state.get("attributes")
+    st.session_state.pop("attributes_joined", None)
+    if held is None:
+        return ds
+    name, data, id_column = held
+    token = f"{ds.token}+{content_token(data, name, id_column)}"
+
+    def work():
+        return join_attributes(ds.result, read_attributes(data, name, id_column))
+
+    try:
+        result, joined = UPLOADS.get(("attributes", token), work)
+    except CrmError as exc:  # said on the Data page, where the table is fixed; the data stays as it was
+        st.session_state.attributes_joined = exc
+        return ds
+    st.session_state.attributes_joined = joined
+    return dataclasses.replace(ds, result=result, token=token)
+
+
+def attributes_report(lang: str) -> None:
+    """What the attribute join did, in counts that add up, and the rows it could not use."""
+    from crm_core.attributes import read_attributes
+
+    joined = st.session_state.get("attributes_joined")
+    held = st.session_state.get("attributes")
+    if joined is None or held is None:
+        return
+    if isinstance(joined, CrmError):
+        st.error(t("attr.failed", lang, name=md_escape(held[0])) + " " + joined.message(lang, escape=md_escape))
+        return
+    st.success(
+        t(
+            "attr.joined",
+            lang,
+            columns=md_escape(", ".join(joined.columns.values())),
+            with_=number(joined.customers_with, lang),
+            without=number(joined.customers_without, lang),
+        )
+    )
+    st.caption(
+        t(
+            "attr.balance",
+            lang,
+            read=number(joined.rows_read, lang),
+            used=number(joined.rows_used, lang),
+            rejected=number(joined.rows_rejected, lang),
+            matched=number(joined.matched, lang),
+            not_in=number(joined.not_in_data, lang),
+        )
+    )
+    st.caption(t("attr.id_guessed" if joined.guessed else "attr.id_chosen", lang, column=md_escape(joined.id_column)))
+    if joined.skipped:
+        st.warning(t("attr.skipped", lang, n=len(joined.skipped), names=md_escape(", ".join(joined.skipped[:20]))))
+    renamed = {k: v for k, v in joined.columns.items() if k != v}
+    if renamed:
+        st.info(t("attr.renamed", lang, names=md_escape(", ".join(f"{k} → {v}" for k, v in renamed.items()))))
+    if joined.rows_rejected:
+        name, data, id_column = held
+        rejected = read_attributes(data, name, id_column).rejected
+        shown = rejected.assign(why=[t(f"attr.reason.{r}", lang) for r in rejected["reason"]])
+        table(shown.head(200), lang)
+
+
 def load_typed(frame: pd.DataFrame) -> Dataset:
     options = LoadOptions(kind="customers")
     return Dataset("typed", "typed", load_frame(frame, options), content_token(frame, options))
