@@ -38,8 +38,13 @@ from crm_core.summarize import customer_table_summary, summarize_detail
 from crm_core.transactions import TransactionCleaner
 
 
-def load(data: bytes, filename: str, options: LoadOptions = DEFAULT_OPTIONS) -> LoadResult:
-    """Read, map, clean and summarise an upload. Raises CrmError when nothing is usable."""
+def load(data: bytes, filename: str, options: LoadOptions = DEFAULT_OPTIONS, progress=None) -> LoadResult:
+    """Read, map, clean and summarise an upload. Raises CrmError when nothing is usable.
+
+    ``progress(stage, **figures)``, when given, is told each stage as it starts: ``read``
+    (``mb``), ``check`` (``rows`` read) and ``summarise`` (``rows`` kept)."""
+    if progress is not None:
+        progress("read", mb=len(data) / 2**20)
     raw = read_table(
         data,
         filename,
@@ -49,17 +54,17 @@ def load(data: bytes, filename: str, options: LoadOptions = DEFAULT_OPTIONS) -> 
         header_row=options.header_row,
         max_bytes=options.max_bytes,
     )
-    return load_raw(raw, options)
+    return load_raw(raw, options, progress)
 
 
-def load_frame(frame: pd.DataFrame, options: LoadOptions = DEFAULT_OPTIONS) -> LoadResult:
+def load_frame(frame: pd.DataFrame, options: LoadOptions = DEFAULT_OPTIONS, progress=None) -> LoadResult:
     """The same as :func:`load` for a table already in memory (typed in, or from Python)."""
     raw = RawTable(
         frame=frame.reset_index(drop=True),
         row_numbers=np.arange(1, len(frame) + 1),
         file_format="table",
     )
-    return load_raw(raw, options)
+    return load_raw(raw, options, progress)
 
 
 def interpret(columns: list[str], options: LoadOptions) -> Interpretation:
@@ -100,8 +105,10 @@ def interpret(columns: list[str], options: LoadOptions) -> Interpretation:
     return Interpretation(kind, mapping, layout, fallbacks, guessed)
 
 
-def load_raw(raw: RawTable, options: LoadOptions = DEFAULT_OPTIONS) -> LoadResult:
+def load_raw(raw: RawTable, options: LoadOptions = DEFAULT_OPTIONS, progress=None) -> LoadResult:
     columns = list(raw.frame.columns)
+    if progress is not None:
+        progress("check", rows=len(raw.frame))
     if len(raw.frame) == 0 and not raw.bad_lines:
         raise CrmError("error.no_rows")
     found = interpret(columns, options)
@@ -116,6 +123,8 @@ def load_raw(raw: RawTable, options: LoadOptions = DEFAULT_OPTIONS) -> LoadResul
     report = cleaner.report(found.kind, columns, as_of)
     if report.rows_kept == 0:
         raise CrmError("error.nothing_kept", report=report, rows=report.rows_read, reasons=_reasons_text(report))
+    if progress is not None:
+        progress("summarise", rows=report.rows_kept)
     summary = summarize_detail(kept, as_of) if found.kind == TRANSACTIONS else customer_table_summary(kept, as_of)
     return LoadResult(
         report=report,

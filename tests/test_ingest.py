@@ -184,3 +184,16 @@ def test_excel_upload_with_serial_dates_and_numeric_ids():
     assert sorted(res.customers["customer_id"]) == ["002", "1001"]
     assert res.report.repairs["excel_serial_date"] == 1
     assert res.transactions["order_date"].min() == pd.Timestamp("2023-03-15")
+
+
+def test_load_tells_each_stage_as_it_starts():
+    from crm_core.ingest import load
+
+    body = b"customer_id,order_date,amount\nA,2024-01-01,10\nB,2024-01-02,20\nB,bad date,5\n"
+    told = []
+    result = load(body, "t.csv", progress=lambda stage, **figures: told.append((stage, figures)))
+    assert [s for s, _ in told] == ["read", "check", "summarise"]
+    assert told[0][1]["mb"] == pytest.approx(len(body) / 2**20)
+    assert (
+        told[1][1] == {"rows": 3} and told[2][1] == {"rows": result.report.rows_kept} and result.report.rows_kept == 2
+    )

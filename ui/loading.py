@@ -22,11 +22,11 @@ def file_columns(data: bytes, filename: str, encoding: str | None, sheet: str | 
     return list(raw.frame.columns), raw.sheets
 
 
-def load_dataset(source: str, name: str, data: bytes, options: LoadOptions) -> Dataset:
+def load_dataset(source: str, name: str, data: bytes, options: LoadOptions, progress=None) -> Dataset:
     # Cached on a hash of the bytes, the name and the options: two sessions share an entry only
     # when they uploaded the same file, so nothing of one user's data can reach another.
     token = content_token(data, name, options)
-    return Dataset(source, name, UPLOADS.get(("load", token), lambda: load(data, name, options)), token)
+    return Dataset(source, name, UPLOADS.get(("load", token), lambda: load(data, name, options, progress)), token)
 
 
 def with_attributes(ds: Dataset, lang: str) -> Dataset:
@@ -100,16 +100,24 @@ def attributes_report(lang: str) -> None:
         table(shown.head(200), lang)
 
 
-def load_typed(frame: pd.DataFrame) -> Dataset:
+def load_typed(frame: pd.DataFrame, progress=None) -> Dataset:
     options = LoadOptions(kind="customers")
-    return Dataset("typed", "typed", load_frame(frame, options), content_token(frame, options))
+    return Dataset("typed", "typed", load_frame(frame, options, progress), content_token(frame, options))
 
 
 def try_load(lang: str, fn, *args) -> Dataset | None:
-    """Run a loader; on bad input show one message in ``lang`` and return None."""
+    """Run a loader, its stages shown as they start (reading, checking N rows, summarising);
+    on bad input show one message in ``lang`` and return None."""
     try:
-        with st.spinner(t("data.loading", lang)):
-            return fn(*args)
+        with st.status(t("data.loading", lang)) as status:
+
+            def progress(stage: str, **figures) -> None:
+                shown = {k: number(v, lang) if k == "rows" else f"{v:,.1f}" for k, v in figures.items()}
+                status.update(label=t(f"data.stage.{stage}", lang, **shown))
+
+            ds = fn(*args, progress=progress)
+            status.update(label=t("data.stage.done", lang), state="complete")
+            return ds
     except CrmError as exc:
         st.error(exc.message(lang, escape=md_escape) + "\n\n" + t("data.kept_previous", lang))
         if exc.report is not None:  # rows were read but none kept: the hints say how to fix it
