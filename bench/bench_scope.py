@@ -50,7 +50,9 @@ def run(rows: int, runs: int) -> dict:
     as_of = (tx["order_date"].max().normalize()).date()
     out = {"rows": rows, "customers": int(tx["customer_id"].nunique())}
     summarize_by(tx.head(1000), "store", as_of)  # warm-up: the engine's first connection
-    out["summary_by"], grouped = median(lambda: summarize_by(tx, "store", as_of), runs)
+    # as the page does: grouped by store, ids in no order (the one store shown is sorted)
+    out["summary_by"], grouped = median(lambda: summarize_by(tx, "store", as_of, sort_ids=False), runs)
+    out["sorted_by"], _ = median(lambda: summarize_by(tx, "store", as_of), runs)  # the command line's
     out["pairs"] = len(grouped)
     out["rfm_by"], (_, groups) = median(lambda: rfm_by(grouped, "store", RfmParams(), "cn8"), runs)
     out["groups"] = len(groups)
@@ -91,13 +93,16 @@ def main() -> None:
         f"Python {platform.python_version()}: medians of {runs} run(s), side by side in one process. {STORES} stores; "
         "each customer has a home store and buys 10 % of the time in another. Goals at ~1M customers: RFM within "
         "each store ≤ 2 s; a filter change ≤ 1 s. *Plain DuckDB* = one GROUP BY store, customer over the same "
-        "frame (R/F/M only, no scores, no segments).",
+        "frame (R/F/M only, no scores, no segments). *Summary by store* is the page's (grouped by store, ids "
+        "unsorted); *sorted by id too* is the command line's. The page keeps the summary per data and column, so "
+        "a change of RFM settings costs the *RFM per store* column only.",
         "",
         "| rows | customers | store × customer | groups | summary by store | RFM per store | within, total "
-        "| plain DuckDB | a filter change |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| plain DuckDB | sorted by id too | a filter change |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {r['rows']:,} | {r['customers']:,} | {r['pairs']:,} | {r['groups']} | {r['summary_by']:.2f} s | "
-        f"{r['rfm_by']:.2f} s | {r['within']:.2f} s | {r['plain']:.2f} s | {r['filter']:.2f} s |",
+        f"{r['rfm_by']:.2f} s | **{r['within']:.2f} s** | {r['plain']:.2f} s | {r['sorted_by']:.2f} s | "
+        f"{r['filter']:.2f} s |",
     ]
     if not args.quick:
         write_section("Within groups and filters", lines)

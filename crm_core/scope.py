@@ -138,11 +138,13 @@ def group_values(column: pd.Series) -> pd.Series:
 # --- Within groups ------------------------------------------------------------------------------
 
 
-def summarize_by(transactions: pd.DataFrame, by: str, as_of: dt.date) -> pd.DataFrame:
-    """One row per group and customer who bought in that group by ``as_of``: ``by`` first,
-    then :data:`crm_core.summarize.CUSTOMER_COLUMNS`, sorted by group then id. One grouped pass
-    on the engine (the same expression as :func:`crm_core.summarize.summarize`, grouped by
-    the column too)."""
+def summarize_by(transactions: pd.DataFrame, by: str, as_of: dt.date, sort_ids: bool = True) -> pd.DataFrame:
+    """One row per group and customer who bought in that group by ``as_of``: ``by`` first (a
+    categorical of the group texts, "" for no value), then
+    :data:`crm_core.summarize.CUSTOMER_COLUMNS`, sorted by group then id (``sort_ids=False``:
+    by group only, the ids in no order — the page's views, which sort the one group they show).
+    One grouped pass on the engine (the same expression as
+    :func:`crm_core.summarize.summarize`, grouped by the column too)."""
     from crm_core.summarize import CUSTOMER_COLUMNS, _finish, _grouped_sql, engine_columns, on_cursor
 
     if by not in transactions.columns:
@@ -160,20 +162,27 @@ def summarize_by(transactions: pd.DataFrame, by: str, as_of: dt.date) -> pd.Data
     empty = np.flatnonzero(labels == EMPTY_GROUP)
     codes = np.where(codes < 0, empty[0] if len(empty) else -1, codes)
     frame = engine_columns(transactions, has_order_id).assign(group_key=codes.astype(np.int64))
-    raw = on_cursor(frame, lambda cur: cur.execute(_grouped_sql(as_of, has_order_id)).df())
+    raw = on_cursor(frame, lambda cur: cur.execute(_grouped_sql(as_of, has_order_id, sort_ids)).df())
     raw = raw[raw["frequency"] > 0]
-    out = _finish(raw)
     key = raw["group_key"].to_numpy(np.int64)
-    names = np.where(key < 0, EMPTY_GROUP, labels[np.maximum(key, 0)]) if len(labels) else np.full(len(key), "")
-    out.insert(0, by, pd.array(names.astype(object), dtype="string"))
+    if not sort_ids:  # by group: a stable radix sort of the small codes, far cheaper than the engine's sort of ids
+        order = np.argsort((key + 1).astype(np.int16), kind="stable")
+        raw, key = raw.take(order), key[order]
+    out = _finish(raw)
+    if (key < 0).any() and not len(empty):  # missing values with no "" group yet: "" sorts first
+        labels, key = np.r_[np.array([EMPTY_GROUP], dtype=object), labels], key + 1
+    out.insert(0, by, pd.Categorical.from_codes(key, categories=pd.Index(labels, dtype=object)))
     return out[[by, *CUSTOMER_COLUMNS]]
 
 
-def customers_by(customers: pd.DataFrame, transactions: pd.DataFrame | None, by: str, as_of: dt.date):
-    """One row per group and customer, sorted by group then id: from the rows
-    (:func:`summarize_by`), or, for a customer table, its customers by their own column."""
+def customers_by(
+    customers: pd.DataFrame, transactions: pd.DataFrame | None, by: str, as_of: dt.date, sort_ids: bool = True
+):
+    """One row per group and customer, sorted by group (then id, unless ``sort_ids=False``):
+    from the rows (:func:`summarize_by`), or, for a customer table, its customers by their
+    own column."""
     if transactions is not None:
-        return summarize_by(transactions, by, as_of)
+        return summarize_by(transactions, by, as_of, sort_ids)
     if by not in customers.columns:
         raise CrmError("error.unknown_column", column=by, columns=", ".join(map(str, customers.columns)))
     c = customers.assign(**{by: group_values(customers[by])})
@@ -191,12 +200,21 @@ class Group:
     too_small: bool
 
 
+def _group_bounds(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column sorted by group: its values, and where each group starts (plus the end)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # compare the codes, not the texts
+        codes = column.cat.codes.to_numpy()
+        bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
+        return column.to_numpy(dtype=object), bounds
+    values = column.to_numpy()
+    return values, np.flatnonzero(np.r_[True, values[1:] != values[:-1], True])
+
+
 def _by_group(summary: pd.DataFrame, by: str, analyse) -> tuple[pd.DataFrame, list[Group]]:
     """``analyse(customers)`` → (frame, splits) on each group's customers; the frames stacked
     with ``by`` first. Groups in sorted order; counts add up to the summary's rows."""
     parts, groups = [], []
-    values = summary[by].to_numpy()
-    bounds = np.flatnonzero(np.r_[True, values[1:] != values[:-1], True])  # sorted by group
+    values, bounds = _group_bounds(summary[by])
     for start, stop in itertools.pairwise(bounds):
         customers = summary.iloc[start:stop].drop(columns=by).reset_index(drop=True)
         frame, used = analyse(customers)
@@ -216,11 +234,12 @@ def _by_group(summary: pd.DataFrame, by: str, analyse) -> tuple[pd.DataFrame, li
 
 def _below_in_group(v: np.ndarray, g: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Per row, how many rows of its group hold a strictly smaller value (a "min" rank − 1).
-    ``g``: group codes, rows sorted by group, ``starts`` each group's first row. Two stable
-    sorts (values, then the small group codes) instead of a grouped rank."""
+    ``g``: group codes (< 2¹⁵), rows sorted by group, ``starts`` each group's first row. Two
+    sorts instead of a grouped rank: the values (any order of ties: equal values only need to
+    be adjacent), then the group codes, stably, as 16-bit integers (a radix sort)."""
     n = len(v)
-    order = np.argsort(v, kind="stable")
-    order = order[np.argsort(g[order].astype(np.int32), kind="stable")]
+    order = np.argsort(v)
+    order = order[np.argsort(g[order].astype(np.int16), kind="stable")]
     gs, vs = g[order], v[order]
     new_run = np.r_[True, (gs[1:] != gs[:-1]) | (vs[1:] != vs[:-1])]
     first_of_run = np.maximum.accumulate(np.where(new_run, np.arange(n), 0))  # ties share the lowest
@@ -242,8 +261,7 @@ def rfm_by(summary: pd.DataFrame, by: str, params=None, scheme="cn8") -> tuple[p
     chosen = builtin(scheme) if isinstance(scheme, str) else scheme
     if chosen.bins and chosen.uses_scores and p.points != chosen.bins and p.score_method == "quantile":
         p = dataclasses.replace(p, bins=chosen.bins)
-    values_by = summary[by].to_numpy()
-    bounds = np.flatnonzero(np.r_[True, values_by[1:] != values_by[:-1], True])
+    values_by, bounds = _group_bounds(summary[by])
     sizes = np.diff(bounds)
     g = np.repeat(np.arange(len(sizes)), sizes)  # group code per row
     values = np.column_stack([summary[c].to_numpy(dtype=float) for c in ("recency_days", "frequency", p.m_basis)])

@@ -130,14 +130,15 @@ _AFTER = "SELECT COUNT(*) FROM transactions WHERE CAST(order_date AS DATE) > ?"
 
 
 @functools.lru_cache(maxsize=64)
-def _grouped_sql(as_of: dt.date, has_order_id: bool) -> str:
+def _grouped_sql(as_of: dt.date, has_order_id: bool, sort_ids: bool = True) -> str:
     """:func:`customer_expr` per ``group_key`` (integer codes of the groups, in the order of
-    their text) and customer, sorted by both (see :func:`crm_core.scope.summarize_by`)."""
+    their text) and customer, sorted by both, or not sorted (see
+    :func:`crm_core.scope.summarize_by`)."""
     import ibis
 
     table = ibis.table(transactions_schema(has_order_id, group_key="int64"), name="transactions")
     expr = customer_expr(table, as_of, has_order_id, ("group_key",))
-    return ibis.to_sql(expr.order_by(["group_key", "customer_id"]), dialect="duckdb")
+    return ibis.to_sql(expr.order_by(["group_key", "customer_id"]) if sort_ids else expr, dialect="duckdb")
 
 
 def summarize_detail(transactions: pd.DataFrame, as_of: dt.date | None = None) -> Summary:

@@ -62,6 +62,12 @@ def test_summarize_by_is_each_groups_own_summary(tx):
             part.drop(columns="region").set_index("customer_id"), e, check_exact=False, rtol=1e-9, check_dtype=False
         )
     assert got["monetary"].sum() == pytest.approx(tx["amount"].sum())  # revenue in = revenue across groups
+    assert got["region"].astype(str).is_monotonic_increasing  # sorted by group, then id within each
+    assert all(part["customer_id"].is_monotonic_increasing for _, part in got.groupby("region", observed=True))
+    loose = summarize_by(tx, "region", AS_OF, sort_ids=False)  # the page's: by group only
+    assert loose["region"].astype(str).is_monotonic_increasing
+    resorted = loose.sort_values(["region", "customer_id"], ignore_index=True)
+    pd.testing.assert_frame_equal(resorted, got.reset_index(drop=True))
 
 
 @pytest.mark.parametrize(

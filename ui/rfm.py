@@ -275,8 +275,8 @@ def clusters(lang: str, token: str, prep_key: tuple, prep, codes, scheme, cluste
 def within(lang: str, ds, params, scheme) -> None:
     """RFM within each store / channel / region …: each group's own rows, scores and splits;
     the groups' segment mix side by side; one group's customers to take away."""
-    from crm_core.scope import customers_by, rfm_by
-    from ui.scope import group_column, group_mix, one_group
+    from crm_core.scope import rfm_by
+    from ui.scope import group_column, group_mix, grouped_customers, one_group
 
     by = group_column(lang, ds)
     if by is None:
@@ -286,8 +286,7 @@ def within(lang: str, ds, params, scheme) -> None:
         ds.token,
         "rfm_within",
         key,
-        lambda: rfm_by(customers_by(ds.result.customers, ds.result.transactions, by, ds.result.report.as_of), by,
-                       params, scheme),
+        lambda: rfm_by(grouped_customers(ds, by), by, params, scheme),
     )  # fmt: skip
     name = group_mix(lang, out, by, "segment", list(scheme.keys), lambda k: scheme.label(k, lang), groups, "within_mix")
     splits = pd.DataFrame(

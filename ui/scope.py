@@ -114,6 +114,17 @@ def group_column(lang: str, ds: Dataset) -> str | None:
     return by
 
 
+def grouped_customers(ds: Dataset, by: str) -> pd.DataFrame:
+    """The (group, customer) table of ``ds`` by ``by``, once per data and column: the
+    within-group views' settings then only re-run the segmentation."""
+    from crm_core.scope import customers_by
+
+    r = ds.result
+    return per_dataset(
+        ds.token, "within_summary", (by,), lambda: customers_by(r.customers, r.transactions, by, r.report.as_of, False)
+    )
+
+
 def group_mix(lang: str, out: pd.DataFrame, by: str, column: str, keys: list, label, groups, chart_key: str):
     """The groups' mix of ``column`` side by side, the rule, and the small groups named.
     Returns how a group value is shown (empty = "(no value)")."""
@@ -141,7 +152,7 @@ def one_group(lang: str, ds: Dataset, out: pd.DataFrame, by: str, groups, name, 
     from ui.widgets import safe_filename
 
     pick = st.selectbox(t("within.pick", lang), [g.value for g in groups], format_func=name, key="within_pick")
-    part = out[out[by] == pick]
+    part = out[out[by] == pick].sort_values("customer_id", kind="stable")
     count = part[column].value_counts().reindex(keys, fill_value=0)
     mix = pd.DataFrame(
         {

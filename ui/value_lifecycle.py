@@ -159,9 +159,9 @@ def stage_views(lang: str, frame: pd.DataFrame, stages, cells) -> None:
 
 def within(lang: str, ds, f_split, s_split) -> None:
     """Value-matrix types within each store / channel / region …: each group's own lines."""
-    from crm_core.scope import customers_by, value_matrix_by
+    from crm_core.scope import value_matrix_by
     from crm_core.value_matrix import TYPES
-    from ui.scope import group_column, group_mix, one_group
+    from ui.scope import group_column, group_mix, grouped_customers, one_group
 
     by = group_column(lang, ds)
     if by is None:
@@ -170,9 +170,7 @@ def within(lang: str, ds, f_split, s_split) -> None:
         ds.token,
         "vm_within",
         (by, repr(f_split), repr(s_split)),
-        lambda: value_matrix_by(
-            customers_by(ds.result.customers, ds.result.transactions, by, ds.result.report.as_of), by, f_split, s_split
-        ),
+        lambda: value_matrix_by(grouped_customers(ds, by), by, f_split, s_split),
     )
     name = group_mix(
         lang, out, by, "value_type", list(TYPES), lambda k: t(f"vm.type.{k}", lang), groups, "vm_within_mix"
