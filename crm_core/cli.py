@@ -199,13 +199,24 @@ def _print_groups(groups, by: str) -> None:
         )
 
 
+# the columns the rfm and value-matrix commands write, in memory and on an engine
+RFM_COLUMNS = ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]
+VALUE_MATRIX_COLUMNS = ["customer_id", "frequency", "avg_spend", "value_type"]
+
+
+def _rfm_scheme(args: argparse.Namespace):
+    """cn8, en10 or a rules FILE.json."""
+    from crm_core.segments import BUILTIN, builtin, load_scheme
+
+    return builtin(args.scheme) if args.scheme in BUILTIN else load_scheme(_read(args.scheme))
+
+
 def _rfm(result: LoadResult, args: argparse.Namespace):
     from crm_core.rfm import rfm
     from crm_core.scope import rfm_by
-    from crm_core.segments import BUILTIN, builtin, load_scheme
 
-    scheme = builtin(args.scheme) if args.scheme in BUILTIN else load_scheme(_read(args.scheme))
-    cols = ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]
+    scheme = _rfm_scheme(args)
+    cols = RFM_COLUMNS
     result = _in_scope(result, args)
     if args.by:
         out, groups = rfm_by(_grouped(result, args), args.by, _rfm_params(args), scheme)
@@ -218,7 +229,7 @@ def _value_matrix(result: LoadResult, args: argparse.Namespace):
     from crm_core.scope import value_matrix_by
     from crm_core.value_matrix import Split, value_matrix
 
-    cols = ["customer_id", "frequency", "avg_spend", "value_type"]
+    cols = VALUE_MATRIX_COLUMNS
     result = _in_scope(result, args)
     if args.by:
         out, groups = value_matrix_by(_grouped(result, args), args.by, Split(args.split), Split(args.split))
@@ -406,14 +417,51 @@ def _finite(value: object) -> object:
     return value
 
 
+# what the engine cannot do (it reads a typed file as it is, every row): (dest, flag, default)
+IN_MEMORY_ONLY = (
+    ("by", "--by", None),
+    ("where", "--where", []),
+    ("date_from", "--from", None),
+    ("date_to", "--to", None),
+    ("layout", "--layout", "auto"),
+    ("purchase_statuses", "--purchase-statuses", None),
+    ("decimal", "--decimal", "."),
+    ("date_order", "--date-order", "auto"),
+    ("keep_duplicates", "--keep-duplicates/--drop-duplicates", None),
+    ("encoding", "--encoding", None),
+    ("sheet", "--sheet", None),
+    ("header_row", "--header-row", None),
+    ("currency", "--currency", None),
+    *((role, f"--{flag}-col", None) for role, flag in COLUMN_FLAGS[4:]),
+)
+
+
+def _engine_refusals(args: argparse.Namespace) -> None:
+    """Any command on an engine: CrmError naming an option only the in-memory path applies
+    (ignoring it would give a different answer than without --engine). Migration's --from and
+    --to are its two dates, not a filter."""
+    if getattr(args, "kind", None) == "customers":
+        raise CrmError("error.engine_option", option="--kind customers")
+    dates = ("date_from", "date_to") if args.command == "migration" else ()
+    for dest, flag, unset in IN_MEMORY_ONLY:
+        if dest not in dates and getattr(args, dest, unset) != unset:
+            raise CrmError("error.engine_option", option=flag)
+
+
 def _on_engine(args: argparse.Namespace) -> int:
-    """summarize, migration, status and cohorts computed by the engine on the files it reads."""
+    """summarize, rfm, value-matrix, migration, status and cohorts computed by the engine on the
+    files it reads."""
     from crm_core import engine, overtime
 
     columns = {r: getattr(args, r) for r in ("customer_id", "order_date", "amount", "order_id") if getattr(args, r)}
+    _engine_refusals(args)  # every setting checked before an engine starts
+    if args.command in ("rfm", "value-matrix"):
+        plan = _rfm_plan(args)
     con = engine.spark_backend(args.spark_master, args.spark_remote) if args.engine == "spark" else None
     src, name = str(args.input), args.engine
-    if args.command == "migration":
+    if args.command in ("rfm", "value-matrix"):
+        out = plan(src, name, args.as_of, columns, con)
+    elif args.command == "migration":
         overtime.check_dates(args.date_from, args.date_to)
         at_a, at_b = engine.two_dates_source(src, args.date_from, args.date_to, name, columns, con=con)
         dates = (args.date_from, args.date_to)
@@ -429,6 +477,28 @@ def _on_engine(args: argparse.Namespace) -> int:
     what = "rows" if args.command in ("status", "cohorts") else "customers"
     print(f"{len(out)} {what} written to {args.out} ({args.engine})", file=sys.stderr)
     return 0
+
+
+def _rfm_plan(args: argparse.Namespace):
+    """rfm or value-matrix on an engine, its settings checked: run(source, engine, as_of, columns, con)."""
+    from crm_core import engine_rfm
+    from crm_core.value_matrix import Split
+
+    if args.command == "rfm":
+        params, scheme = _rfm_params(args), _rfm_scheme(args)
+        engine_rfm.check_rfm(params, scheme)
+
+        def run(src, name, as_of, columns, con):
+            return engine_rfm.rfm_source(src, params, scheme, name, as_of, columns, con)[RFM_COLUMNS]
+
+        return run
+    line = Split(args.split)
+    engine_rfm.check_value_matrix(line, line)
+
+    def run(src, name, as_of, columns, con):
+        return engine_rfm.value_matrix_source(src, line, line, name, as_of, columns, con)[VALUE_MATRIX_COLUMNS]
+
+    return run
 
 
 def _key_accounts(args: argparse.Namespace) -> int:
@@ -522,11 +592,13 @@ def main(argv: list[str] | None = None) -> int:
         help="shorthand: mean/median set --split-method; quantile = --split-method score_mean",
     )
     _scope_options(p_rfm)
+    _engine_options(p_rfm)
     p_rfm.add_argument("--out", type=Path, required=True, help="OUT.csv or OUT.parquet")
     p_vm = sub.add_parser("value-matrix", help="frequency × average spend: value type per customer")
     _input_options(p_vm)
     p_vm.add_argument("--split", choices=["mean", "median"], default="mean")
     _scope_options(p_vm)
+    _engine_options(p_vm)
     p_vm.add_argument("--out", type=Path, required=True)
     p_lc = sub.add_parser("lifecycle", help="current value × potential: grid cell and stage per customer")
     _input_options(p_lc)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from conftest import ROOT
 
 
@@ -362,3 +363,102 @@ def test_migration_of_lifecycle_cells(tmp_path):
     on_engine = run("migration", src, "--from", "2024-06-30", "--to", "2024-12-31", "--scheme", "lifecycle",
                     "--engine", "duckdb", "--out", out)  # fmt: skip
     assert on_engine.returncode == 2 and "in memory" in on_engine.stderr
+
+
+def _written(out):
+    return pd.read_csv(out, dtype={"customer_id": str}, keep_default_na=False)
+
+
+def test_rfm_and_value_matrix_on_the_engine_write_what_the_in_memory_commands_write(tmp_path, capsys):
+    """The same file, options and columns: equal rows in the same order, money to the cent."""
+    from crm_core.cli import main
+
+    src = ROOT / "data/demo_transactions.csv"
+    rules = tmp_path / "rules.json"
+    rules.write_text(
+        '{"rules": [{"key": "best", "when": {"r": "high", "f": "high", "m": "high"}},'
+        ' {"key": "recent_small", "when": {"m": "low", "r_score": [4, 5]}}]}'
+    )
+    cases = [
+        ("rfm", []),
+        ("rfm", ["--scheme", "en10", "--method", "quantile"]),
+        ("rfm", ["--split-method", "percentile", "--split-pct", "30", "--m-basis", "avg_spend"]),
+        ("rfm", ["--split-method", "median", "--bins", "4"]),
+        ("rfm", ["--score-method", "threshold", "--split-method", "value", "--r-split", "60", "--f-split", "3",
+                 "--m-split", "1500", "--scheme", rules]),
+        ("value-matrix", []),
+        ("value-matrix", ["--split", "median"]),
+    ]  # fmt: skip
+    for command, options in cases:
+        frames = []
+        for engine in ("pandas", "duckdb"):
+            out = tmp_path / f"{engine}.csv"
+            assert main([command, str(src), *map(str, options), "--engine", engine, "--out", str(out)]) == 0
+            frames.append(_written(out))
+        memory, duck = frames
+        money = [c for c in ("monetary", "avg_spend") if c in memory.columns]
+        pd.testing.assert_frame_equal(memory.drop(columns=money), duck.drop(columns=money))
+        for c in money:
+            assert (memory[c] - duck[c]).abs().max() < 0.005, (command, options, c)
+        key = "segment" if command == "rfm" else "value_type"
+        assert len(duck) == 4000 and duck[key].nunique() >= 2, (command, options)
+        assert "4000 customers written" in capsys.readouterr().err
+
+
+def test_rfm_on_the_engine_refuses_what_only_memory_can_do(tmp_path, capsys, monkeypatch):
+    """Options the engine cannot apply, and settings the in-memory path refuses, stop before any
+    engine starts (a Spark session would take seconds): exit 2 and one line naming the option."""
+    from crm_core import engine
+    from crm_core.cli import main
+
+    def no_spark(*args, **kwargs):
+        raise AssertionError("Spark started before the options were checked")
+
+    monkeypatch.setattr(engine, "spark_backend", no_spark)
+    src, out = ROOT / "data/demo_transactions.csv", tmp_path / "o.csv"
+    overlap = tmp_path / "overlap.json"
+    overlap.write_text('{"rules": [{"key": "a", "when": {"r": "high"}}, {"key": "b", "when": {"r": "high"}}]}')
+    for command, options, said in (
+        ("rfm", ["--by", "channel"], "--by cannot be used with --engine"),
+        ("rfm", ["--where", "channel=app"], "--where cannot"),
+        ("rfm", ["--from", "2024-01-01"], "--from cannot"),
+        ("value-matrix", ["--to", "2024-06-30"], "--to cannot"),
+        ("value-matrix", ["--layout", "none"], "--layout cannot"),
+        ("rfm", ["--kind", "customers"], "--kind customers cannot"),
+        ("rfm", ["--decimal", ","], "--decimal cannot"),
+        ("rfm", ["--status-col", "status"], "--status-col cannot"),
+        ("rfm", ["--scheme", "en10", "--bins", "3"], "5-point"),
+        ("rfm", ["--split-method", "value", "--r-split", "30"], "f_split"),
+        ("rfm", ["--scheme", overlap], "overlap"),
+        ("summarize", ["--decimal", ","], "--decimal cannot"),  # every command on an engine
+        ("status", ["--layout", "none"], "--layout cannot"),
+        ("migration", ["--from", "2024-06-30", "--to", "2024-12-31", "--encoding", "gb18030"], "--encoding cannot"),
+    ):
+        for engine_name in ("duckdb", "spark"):
+            argv = [command, str(src), *map(str, options), "--engine", engine_name, "--out", str(out)]
+            assert main(argv) == 2, argv
+            err = capsys.readouterr().err
+            assert err.startswith("error: ") and err.count("\n") == 1 and said in err, (argv, err)
+    assert main(["rfm", str(src), "--by", "channel", "--engine", "duckdb", "--out", str(out), "--lang", "zh"]) == 2
+    assert "--by 不能与 --engine 一起使用" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_every_rfm_option_is_applied_or_refused_on_the_engine(capsys, monkeypatch):
+    """An option added to rfm or value-matrix later cannot be ignored silently with --engine:
+    it is applied there (listed here) or refused (cli.IN_MEMORY_ONLY)."""
+    import re
+
+    from crm_core import params as declared
+    from crm_core.cli import IN_MEMORY_ONLY, main
+
+    applied = {"--as-of", "--kind", "--lang", "--out", "--engine", "--spark-master", "--spark-remote", "--scheme",
+               "--method", "--split", "--customer-col", "--date-col", "--amount-col", "--order-col",
+               *(p.cli for p in declared.RFM if p.cli)}  # fmt: skip
+    refused = {f for _, flags, _ in IN_MEMORY_ONLY for f in flags.split("/")}
+    monkeypatch.setenv("COLUMNS", "300")  # one option per help line
+    for command in ("rfm", "value-matrix"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        options = set(re.findall(r"^  (--[a-z][a-z-]*)", capsys.readouterr().out, re.MULTILINE))
+        assert len(options) > 20 and options <= applied | refused, options - applied - refused

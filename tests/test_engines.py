@@ -1,5 +1,7 @@
-"""DuckDB and Spark give identical per-customer tables (Spark in local mode, one session)."""
+"""DuckDB and Spark give identical per-customer tables, RFM and value matrices (Spark in local
+mode, one session for the module); the tests that start Spark are marked ``spark``."""
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -11,8 +13,6 @@ import pytest
 from crm_core.demo import load_demo
 from crm_core.engine import summarize_source
 from crm_core.summarize import summarize
-
-pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,7 @@ def edge_transactions(seed: int = 5) -> pd.DataFrame:
     return tx
 
 
+@pytest.mark.spark
 @pytest.mark.parametrize("data", ["edge", "bundled"])
 def test_duckdb_and_spark_agree(spark, tmp_path, data):
     tx = edge_transactions() if data == "edge" else load_demo("demo").transactions
@@ -64,6 +65,7 @@ def test_duckdb_and_spark_agree(spark, tmp_path, data):
     assert np.allclose(duck["monetary"], in_memory["monetary"], atol=1e-6)
 
 
+@pytest.mark.spark
 def test_cli_summarize_on_spark_writes_a_customer_table(tmp_path):
     import subprocess
     import sys
@@ -98,6 +100,7 @@ def _money_close(a: pd.DataFrame, b: pd.DataFrame, money: list[str]) -> None:
         assert np.allclose(a[c].astype(float), b[c].astype(float), atol=0.005, equal_nan=True), c
 
 
+@pytest.mark.spark
 @pytest.mark.parametrize("data", ["edge", "bundled"])
 def test_over_time_on_duckdb_and_spark_agree_with_memory(spark, tmp_path, data):
     from crm_core import engine, overtime
@@ -130,6 +133,7 @@ def test_over_time_on_duckdb_and_spark_agree_with_memory(spark, tmp_path, data):
     _money_close(duck, in_memory, money)
 
 
+@pytest.mark.spark
 @pytest.mark.parametrize("engine_name", ["duckdb", "spark"])
 def test_ids_in_a_csv_stay_text_on_every_engine(spark, tmp_path, engine_name):
     from crm_core.engine import two_dates_source
@@ -153,3 +157,274 @@ def test_ids_in_a_csv_stay_text_on_every_engine(spark, tmp_path, engine_name):
     (_, _), (at_b, _) = two_dates_source(str(path), dt.date(2024, 1, 31), dt.date(2024, 3, 1), engine_name,
                                          columns, con=con)  # fmt: skip
     assert sorted(at_b["customer_id"]) == sorted(ids)
+
+
+# RFM and the value matrix on an engine (issue 15): the in-memory functions are the reference,
+# and a hand-worked table of ties pins both.
+
+AS_OF = dt.date(2025, 1, 1)
+# customer, recency days, orders, net spend: ties on every dimension, a median and percentiles
+# that fall between two different values (an approximate percentile would pick one of them)
+HAND = [
+    ("C01", 10, 1, 50), ("C02", 10, 1, 50), ("C03", 10, 1, 50), ("C04", 20, 1, 50), ("C05", 20, 1, 100),
+    ("C06", 30, 1, 200), ("C07", 30, 2, 200), ("C08", 30, 2, 200), ("C09", 30, 3, 200), ("C10", 400, 5, 1000),
+]  # fmt: skip
+GD, GV, IV, IR, ID, IW = (
+    "general_develop", "general_value", "important_value", "important_retain", "important_develop",
+    "important_winback",
+)  # fmt: skip
+# worked by hand from HAND (quantile scores: ⌊customers strictly below / 10 × 5⌋ + 1)
+HAND_SCORES = {
+    "quantile": ([4, 4, 4, 3, 3, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 4, 4, 5, 5], [1, 1, 1, 1, 3, 3, 3, 3, 3, 5]),
+    "threshold": ([5, 5, 5, 5, 5, 5, 5, 5, 5, 1], [1, 1, 1, 1, 1, 1, 2, 2, 3, 4], [1, 1, 1, 1, 1, 1, 1, 1, 1, 3]),
+}
+HAND_SEGMENTS = {
+    # means R 59, F 1.8, M 210
+    "mean": [GD] * 6 + [GV] * 3 + [IR],
+    # medians R (20 + 30) / 2 = 25, F 1 (everyone high), M (100 + 200) / 2 = 150
+    "median": [GV] * 5 + [IR] * 5,
+    # 35th percentile: F 1, M 50 + 0.15 × 50 = 57.5; R the 65th: 30
+    "percentile": [GV] * 4 + [IV] * 5 + [IR],
+    # mean scores R 2.3, F 2.4, M 2.4
+    "score_mean": [GD] * 4 + [ID, IW] + [IR] * 4,
+    # typed splits exactly on tied values (R 20, F 2, M 200): on the split counts as high
+    "value": [GD] * 5 + [IW] + [IR] * 4,
+}
+SPLIT_PARAMS = {
+    "mean": {},
+    "median": {"split_method": "median"},
+    "percentile": {"split_method": "percentile", "split_percentile": 35},
+    "score_mean": {"split_method": "score_mean"},
+    "value": {"split_method": "value", "r_split": 20, "f_split": 2, "m_split": 200},
+}
+# frequency mean 1.8, average spend mean 96.67; medians 1 and (66.67 + 100) / 2
+HAND_TYPES = {
+    "mean": ["uncertain"] * 4 + ["spender", "spender", "premium", "premium", "frequent", "premium"],
+    "median": ["frequent"] * 4 + ["premium"] * 4 + ["frequent", "premium"],
+}
+
+
+def hand_transactions() -> pd.DataFrame:
+    """:data:`HAND` as order lines: earlier orders of 10, a two-line order, a return, late time stamps."""
+    rows = []
+    for cid, recency, orders, spend in HAND:
+        last = pd.Timestamp(AS_OF) - pd.Timedelta(days=recency)
+        returned = 50 if cid == "C10" else 0
+        for k in range(orders):
+            amount = 10 if k else spend - 10 * (orders - 1) + returned
+            when = last - pd.Timedelta(days=5 * k) + pd.Timedelta(seconds=86399 if k == 0 else 3600)
+            lines = [amount - 5, 5] if cid == "C09" and k == 0 else [amount]  # one order, two lines
+            rows += [(cid, when, float(a), f"{cid}-{k}") for a in lines]
+        if returned:
+            rows.append((cid, last, -float(returned), f"{cid}-r"))
+    return pd.DataFrame(rows, columns=["customer_id", "order_date", "amount", "order_id"])
+
+
+def tie_transactions(seed: int = 9, customers: int = 900) -> pd.DataFrame:
+    """Customers drawn from few recencies, order counts and prices, so many share R, F and M
+    exactly (amounts in quarters: float and decimal sums agree to the bit); returns too."""
+    rng = np.random.default_rng(seed)
+    recency = rng.choice([0, 3, 30, 30, 60, 90, 180, 365, 400], customers)
+    orders = rng.choice([1, 1, 1, 2, 2, 3, 5, 8], customers)
+    price = rng.choice([10.0, 12.5, 25.0, 99.75, 100.0], customers)
+    rows = []
+    for i in range(customers):
+        last = pd.Timestamp(AS_OF) - pd.Timedelta(days=int(recency[i]))
+        for k in range(orders[i]):
+            when = last - pd.Timedelta(days=7 * k) + pd.Timedelta(seconds=int(rng.choice([0, 1, 43200, 86399])))
+            rows.append((f"T{i:04d}", when, price[i], f"T{i:04d}-{k}"))
+        if i % 7 == 0:
+            rows.append((f"T{i:04d}", last, -2.5, f"T{i:04d}-r"))
+    return pd.DataFrame(rows, columns=["customer_id", "order_date", "amount", "order_id"])
+
+
+@pytest.fixture(scope="module")
+def rfm_files(tmp_path_factory):
+    """name → (Parquet file, the per-customer table in memory: the reference)."""
+    folder = tmp_path_factory.mktemp("rfm")
+    out = {}
+    for name, tx in (
+        ("hand", hand_transactions()),
+        ("ties", tie_transactions()),
+        ("bundled", load_demo("demo").transactions[["customer_id", "order_date", "amount", "order_id"]]),
+    ):
+        path = folder / f"{name}.parquet"
+        tx.to_parquet(path, index=False)
+        out[name] = (str(path), summarize(tx, AS_OF))
+    return out
+
+
+def _same_rfm(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Every column, row and dtype equal; money to the cent (the engine sums DECIMAL)."""
+    money = [c for c in ("monetary", "avg_spend") if c in got.columns]
+    pd.testing.assert_frame_equal(got.drop(columns=money), expected.drop(columns=money))
+    assert list(got.columns) == list(expected.columns)
+    for c in money:
+        assert np.allclose(got[c], expected[c], rtol=0, atol=0.005), c
+
+
+def test_the_tie_data_has_ties_across_score_boundaries(rfm_files):
+    """Guards the next tests: a table without shared values could not catch a wrong tie rule."""
+    from crm_core.rfm import RfmParams, prepare, quantile_scores
+
+    customers = rfm_files["ties"][1]
+    prep = prepare(customers, RfmParams())
+    for i in range(3):
+        values = prep.values[:, i]
+        assert pd.Series(values).value_counts().max() > len(values) / 10  # a value held by > 10 %
+        # ranks by position would split a tie across scores; the share strictly below never does
+        by_position = np.floor(np.argsort(np.argsort(values, kind="stable")) / len(values) * 5) + 1
+        assert (by_position != quantile_scores(values, 5)).any()
+
+
+@pytest.mark.parametrize("score_method", ["quantile", "threshold"])
+@pytest.mark.parametrize("split", list(SPLIT_PARAMS))
+def test_rfm_on_duckdb_equals_memory(rfm_files, score_method, split):
+    from crm_core.engine_rfm import rfm_source
+    from crm_core.rfm import RfmParams, rfm
+
+    params = RfmParams(score_method=score_method, **SPLIT_PARAMS[split])
+    for name in ("hand", "ties", "bundled"):
+        path, customers = rfm_files[name]
+        for basis in ("monetary", "avg_spend") if name != "hand" else ("monetary",):
+            p = dataclasses.replace(params, m_basis=basis)
+            got = rfm_source(path, p, "cn8", "duckdb", AS_OF)
+            _same_rfm(got, rfm(customers, p, "cn8"))
+            assert got["segment"].nunique() >= 2
+    got = rfm_source(rfm_files["hand"][0], params, "cn8", "duckdb", AS_OF)  # and by hand
+    assert [got[f"{d}_score"].tolist() for d in "rfm"] == list(HAND_SCORES[score_method])
+    if score_method == "quantile" or split != "score_mean":
+        assert got["segment"].tolist() == HAND_SEGMENTS[split]
+
+
+CUSTOM_RULES = {
+    "key": "mine",
+    "rules": [
+        {"key": "best", "when": {"r": "high", "f": "high", "m": "high"}},
+        {"key": "recent_small", "when": {"m": "low", "r_score": [4, 5]}},
+        {"key": "lapsed_big", "when": {"r": "low", "m": "high", "f_score": [1, 2]}},
+    ],
+}  # fmt: skip  (the rest unassigned)
+
+
+@pytest.mark.parametrize("split", ["mean", "percentile"])
+def test_rfm_schemes_on_duckdb_equal_memory(rfm_files, split):
+    """The named en10 segments and a custom rule file (score ranges, flags, unassigned)."""
+    from crm_core.engine_rfm import rfm_source
+    from crm_core.rfm import RfmParams, rfm
+    from crm_core.segments import parse_scheme
+
+    params = RfmParams(**SPLIT_PARAMS[split])
+    for scheme in ("en10", parse_scheme(CUSTOM_RULES)):
+        for name in ("ties", "bundled"):
+            path, customers = rfm_files[name]
+            got = rfm_source(path, params, scheme, "duckdb", AS_OF)
+            _same_rfm(got, rfm(customers, params, scheme))
+            assert got["segment"].nunique() >= 3
+    assert "unassigned" in set(got["segment"])
+
+
+@pytest.mark.parametrize(("f", "s"), [("mean", "mean"), ("median", "median"), ("percentile", "value")])
+def test_value_matrix_on_duckdb_equals_memory(rfm_files, f, s):
+    from crm_core.engine_rfm import value_matrix_source
+    from crm_core.value_matrix import Split, value_matrix
+
+    f_split, s_split = Split(f, 35), Split(s, 40, value=25.0)
+    for name in ("hand", "ties", "bundled"):
+        path, customers = rfm_files[name]
+        got = value_matrix_source(path, f_split, s_split, "duckdb", AS_OF)
+        _same_rfm(got, value_matrix(customers, f_split, s_split))
+    if f == s:
+        assert got["value_type"].nunique() == 4
+        hand = value_matrix_source(rfm_files["hand"][0], f_split, s_split, "duckdb", AS_OF)
+        assert hand["value_type"].tolist() == HAND_TYPES[f]
+
+
+def test_settings_the_memory_path_refuses_are_refused_before_the_engine_runs(tmp_path):
+    from crm_core.engine_rfm import rfm_source, value_matrix_source
+    from crm_core.errors import CrmError
+    from crm_core.rfm import RfmParams
+    from crm_core.value_matrix import Split
+
+    missing = str(tmp_path / "none.parquet")  # never opened: the settings are checked first
+    for call, key in (
+        (lambda: rfm_source(missing, RfmParams(bins=3), "en10"), "error.scheme_points"),
+        (lambda: rfm_source(missing, RfmParams(split_method="value")), "error.param"),
+        (lambda: value_matrix_source(missing, Split("percentile", 100)), "error.param"),
+        (lambda: value_matrix_source(missing, Split("value")), "error.param"),
+        (lambda: rfm_source(missing), "error.cannot_open"),
+    ):
+        with pytest.raises(CrmError) as exc:
+            call()
+        assert exc.value.key == key
+
+
+# Spark: the main combinations on one session (each query takes a few seconds in local mode)
+SPARK_CASES = [
+    ("quantile", "mean", "cn8"),
+    ("quantile", "median", "en10"),
+    ("threshold", "percentile", "cn8"),
+    ("quantile", "score_mean", "en10"),
+    ("threshold", "value", "cn8"),
+]
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(("score_method", "split", "scheme"), SPARK_CASES)
+def test_rfm_on_spark_equals_memory(spark, rfm_files, score_method, split, scheme):
+    from crm_core.engine_rfm import rfm_source
+    from crm_core.rfm import RfmParams, rfm
+
+    params = RfmParams(score_method=score_method, **SPLIT_PARAMS[split])
+    names = ("hand", "ties", "bundled") if split in ("median", "percentile") else ("hand", "ties")
+    for name in names:  # exact percentiles matter most: those also on the bundled data
+        path, customers = rfm_files[name]
+        got = rfm_source(path, params, scheme, "spark", AS_OF, con=spark)
+        _same_rfm(got, rfm(customers, params, scheme))
+        if name == "hand" and scheme == "cn8":
+            assert got["segment"].tolist() == HAND_SEGMENTS[split]
+
+
+@pytest.mark.spark
+def test_value_matrix_and_the_command_on_spark(spark, rfm_files, tmp_path):
+    """Exact medians on Spark (an approximate one would move C09, see HAND_TYPES), and the
+    command line on the module's Spark session (getOrCreate returns it)."""
+    from crm_core.cli import main
+    from crm_core.engine_rfm import value_matrix_source
+    from crm_core.rfm import RfmParams, rfm
+    from crm_core.value_matrix import Split, value_matrix
+
+    for name in ("hand", "ties"):
+        path, customers = rfm_files[name]
+        got = value_matrix_source(path, Split("median"), Split("median"), "spark", AS_OF, con=spark)
+        _same_rfm(got, value_matrix(customers, Split("median"), Split("median")))
+    assert got["value_type"].nunique() == 4
+    hand = value_matrix_source(rfm_files["hand"][0], Split("median"), Split("median"), "spark", AS_OF, con=spark)
+    assert hand["value_type"].tolist() == HAND_TYPES["median"]
+    path, customers = rfm_files["ties"]
+    out = tmp_path / "rfm.parquet"
+    argv = ["rfm", path, "--engine", "spark", "--as-of", AS_OF.isoformat(), "--split-method", "median", "--out", out]
+    assert main([str(a) for a in argv]) == 0
+    written = pd.read_parquet(out)
+    expected = rfm(customers, RfmParams(split_method="median"))[written.columns]
+    _same_rfm(written.astype({"customer_id": "string"}), expected)
+
+
+def test_a_value_equal_to_a_computed_mean_counts_as_high(tmp_path):
+    """The mean of 33.30, 66.60 and 99.90 is 66.60000000000001 in floating point: 66.60 is on the
+    split on paper, so it is high (crm_core.groups' tolerance), on the engine as in memory."""
+    from crm_core.engine_rfm import rfm_source, value_matrix_source
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "order_date": pd.to_datetime(["2024-12-01", "2024-12-01", "2024-12-01"]),
+            "amount": [33.30, 66.60, 99.90],
+        }
+    )
+    path = tmp_path / "tx.parquet"
+    tx.to_parquet(path, index=False)
+    assert np.mean(tx["amount"]) != 66.60  # the case the tolerance is for
+    got = rfm_source(str(path), as_of=AS_OF)
+    assert got["m_high"].tolist() == [False, True, True] and got["r_high"].all() and got["f_high"].all()
+    assert value_matrix_source(str(path), as_of=AS_OF)["value_type"].tolist() == ["frequent", "premium", "premium"]
