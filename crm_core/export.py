@@ -67,10 +67,18 @@ def excel_text(value: object) -> object:
     return value if len(value) <= EXCEL_CELL_CHARS else value[: EXCEL_CELL_CHARS - 1] + "…"
 
 
-def to_excel_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
-    """One sheet, formula-safe; control characters a workbook cannot hold are replaced."""
-    out = safe_frame(frame, lambda v: excel_text(safe_text(v)))
+def to_excel_bytes(frame: pd.DataFrame, sheet: str = "data", about: list[str] | None = None) -> bytes:
+    """One sheet, formula-safe; control characters a workbook cannot hold are replaced. With
+    ``about``, a second sheet "about" holds those lines (the filters the data was narrowed
+    by, the analysis date): the data sheet stays one plain table."""
+    cell = lambda v: excel_text(safe_text(v))  # noqa: E731
+    out = safe_frame(frame, cell)
     name = _SHEET_ILLEGAL.sub("_", excel_text(sheet))[:31].strip("'") or "data"
     buf = io.BytesIO()
-    out.to_excel(buf, index=False, sheet_name=name, engine="openpyxl")
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        out.to_excel(xl, index=False, sheet_name=name)
+        if about:
+            pd.DataFrame({"": [cell(line) for line in about]}).to_excel(
+                xl, sheet_name="about" if name != "about" else "about_", index=False, header=False
+            )
     return buf.getvalue()

@@ -101,6 +101,13 @@ def test_the_campaign_list_is_offered_under_the_segments(lang):
     assert any(c.value == t("camp.pick", lang) for c in at.caption)  # nothing ticked yet: it says what to do
 
 
+def test_the_filters_go_into_the_downloads():
+    at = open_app("pages/rfm.py", lang="en", f_dims=json.dumps({"region": ["Shanghai"]}), f_min_orders="2")
+    assert at.session_state["export_scope"] == "region=Shanghai orders>=2"  # names and about sheets use it
+    at.switch_page("pages/classroom.py").run()
+    assert at.session_state["export_scope"] == ""  # a page without the filters does not inherit them
+
+
 def test_value_matrix_types_have_a_campaign_list():
     from crm_core.i18n import t
 

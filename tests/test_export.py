@@ -144,3 +144,20 @@ def test_categorical_labels_are_made_safe_too():
     sheet = openpyxl.load_workbook(io.BytesIO(to_excel_bytes(frame))).active
     assert [sheet.cell(row=i, column=1).data_type for i in (2, 3, 4)] == ["s", "s", "s"]
     assert sheet.cell(row=2, column=1).value == '\'=HYPERLINK("x")'
+
+
+def test_excel_downloads_carry_the_filters_on_an_about_sheet_and_in_the_file_name():
+    import openpyxl
+
+    from crm_core.export import to_excel_bytes
+    from ui.widgets import export_stem
+
+    frame = pd.DataFrame({"customer_id": ["a", "b"], "monetary": [1.0, 2.0]})
+    book = openpyxl.load_workbook(io.BytesIO(to_excel_bytes(frame, "rfm", ["Filters: region=杭州", "=HYPERLINK(1)"])))
+    assert book.sheetnames == ["rfm", "about"]
+    assert [r[0] for r in book["about"].iter_rows(values_only=True)] == ["Filters: region=杭州", "'=HYPERLINK(1)"]
+    assert [c.value for c in book["rfm"][1]] == ["customer_id", "monetary"]  # the data sheet stays one table
+    plain = openpyxl.load_workbook(io.BytesIO(to_excel_bytes(frame, "rfm")))
+    assert plain.sheetnames == ["rfm"]
+    assert export_stem("rfm_customers", "2024-01-01.. region=杭州,宁波") == "rfm_customers__2024-01-01_region_杭州_宁波"
+    assert export_stem("rfm_customers", "") == "rfm_customers"

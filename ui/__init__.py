@@ -56,6 +56,7 @@ def setup(title_key: str) -> str:
         for path, key, icon in PAGES:
             st.page_link(path, label=t(key, lang), icon=icon)
     _ensure_data(lang)
+    st.session_state.export_scope = ""  # set by dataset(lang) on the pages that filter
     st.title(t(title_key, lang) if title_key != "nav.home" else t("app.title", lang))
     return lang
 
@@ -125,6 +126,7 @@ def dataset(lang: str | None = None) -> Dataset:
 
     ds = _at_date(lang, ds)
     chosen = scope_ui.panel(lang, ds)
+    st.session_state.export_scope = chosen.label()  # in the downloads' names and "about" sheets
     if chosen.is_empty():
         return ds
     scoped = scope_ui.apply(ds, chosen)

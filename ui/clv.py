@@ -189,8 +189,10 @@ def customers_view(lang: str, ctx: View) -> None:
     widgets.table(shown(frame.head(500)), lang)
     st.caption(t("clv.customers.note", lang, n=widgets.number(len(frame), lang)))
     c1, c2 = st.columns(2)
-    c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(frame), "clv_customers.csv", "text/csv")
-    c2.download_button(t("drill.xlsx", lang), lambda: to_excel_bytes(frame, "clv"), "clv_customers.xlsx")
+    c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(frame),
+                       f"{widgets.export_stem('clv_customers')}.csv", "text/csv")  # fmt: skip
+    c2.download_button(t("drill.xlsx", lang), lambda: to_excel_bytes(frame, "clv", widgets.export_about(lang)),
+                       f"{widgets.export_stem('clv_customers')}.xlsx")  # fmt: skip
 
 
 def segments_view(lang: str, ctx: View) -> None:
@@ -217,7 +219,8 @@ def segments_view(lang: str, ctx: View) -> None:
     table = pd.DataFrame(rows)
     widgets.table(table, lang)
     st.caption(t("clv.segments.note", lang))
-    st.download_button(t("rfm.download.summary", lang), lambda: to_csv_bytes(table), "clv_segments.csv", "text/csv")
+    st.download_button(t("rfm.download.summary", lang), lambda: to_csv_bytes(table),
+                       f"{widgets.export_stem('clv_segments')}.csv", "text/csv")  # fmt: skip
 
 
 def risk_view(lang: str, ctx: View) -> None:
@@ -253,8 +256,10 @@ def risk_view(lang: str, ctx: View) -> None:
     st.metric(t("clv.risk.count", lang), widgets.number(len(risk), lang))
     widgets.table(shown(risk.head(500)), lang)
     c1, c2 = st.columns(2)
-    c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(risk), "clv_at_risk.csv", "text/csv")
-    c2.download_button(t("drill.xlsx", lang), lambda: to_excel_bytes(risk, "at_risk"), "clv_at_risk.xlsx")
+    c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(risk),
+                       f"{widgets.export_stem('clv_at_risk')}.csv", "text/csv")  # fmt: skip
+    c2.download_button(t("drill.xlsx", lang), lambda: to_excel_bytes(risk, "at_risk", widgets.export_about(lang)),
+                       f"{widgets.export_stem('clv_at_risk')}.xlsx")  # fmt: skip
     from ui import campaign as campaign_view
 
     c = ctx.ds.result.customers

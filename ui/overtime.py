@@ -14,7 +14,7 @@ from crm_core.export import to_csv_bytes, to_excel_bytes
 from crm_core.i18n import t
 from crm_core.segments import NEW_SINCE, builtin
 from ui.state import per_dataset
-from ui.widgets import md_escape, number, persisted, safe_filename, share, share_params, table
+from ui.widgets import export_about, export_stem, md_escape, number, persisted, share, share_params, table
 
 SCHEMES = ("cn8", "en10", "custom", overtime.VALUE_MATRIX, overtime.LIFECYCLE)
 PRESETS = {"month": 1, "quarter": 3, "year": 12}
@@ -234,10 +234,13 @@ def cell_exports(lang: str, mig, n: pd.DataFrame, name) -> None:
     )
     table(shown, lang)  # the downloads keep the keys, as the command line writes them
     c1, c2 = st.columns(2)
-    stem = safe_filename(f"migration_{pick[0]}_to_{pick[1]}")
+    stem = export_stem(f"migration_{pick[0]}_to_{pick[1]}")
     c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(part), f"{stem}.csv", "text/csv", key="ot_dl_csv")
     c2.download_button(
-        t("drill.xlsx", lang), lambda: to_excel_bytes(part, "migration"), f"{stem}.xlsx", key="ot_dl_xlsx"
+        t("drill.xlsx", lang),
+        lambda: to_excel_bytes(part, "migration", export_about(lang)),
+        f"{stem}.xlsx",
+        key="ot_dl_xlsx",
     )
 
 
@@ -255,7 +258,8 @@ def status_view(lang: str, ds, period: str) -> None:
     if not status["complete"].iloc[-1]:
         st.caption(t("ot.partial", lang, period=status["period"].iloc[-1]))
     table(status, lang)
-    st.download_button(t("ot.download", lang), lambda: to_csv_bytes(status), f"status_{period}.csv", "text/csv")
+    st.download_button(t("ot.download", lang), lambda: to_csv_bytes(status),
+                       f"{export_stem(f'status_{period}')}.csv", "text/csv")  # fmt: skip
 
 
 def cohort_view(lang: str, ds, period: str) -> None:
@@ -275,7 +279,8 @@ def cohort_view(lang: str, ds, period: str) -> None:
     )
     st.caption(t("ot.cohort.rule", lang))
     table(co, lang)
-    st.download_button(t("ot.download", lang), lambda: to_csv_bytes(co), f"cohorts_{period}.csv", "text/csv")
+    st.download_button(t("ot.download", lang), lambda: to_csv_bytes(co),
+                       f"{export_stem(f'cohorts_{period}')}.csv", "text/csv")  # fmt: skip
 
 
 def history_view(lang: str, ds, scheme, params, period: str, token_key: tuple) -> None:

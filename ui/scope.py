@@ -149,7 +149,7 @@ def one_group(lang: str, ds: Dataset, out: pd.DataFrame, by: str, groups, name, 
     action), the group's table in CSV and Excel, and its campaign list."""
     from crm_core.export import to_csv_bytes, to_excel_bytes
     from ui import campaign as campaign_view
-    from ui.widgets import safe_filename
+    from ui.widgets import export_about, export_stem
 
     pick = st.selectbox(t("within.pick", lang), [g.value for g in groups], format_func=name, key="within_pick")
     part = out[out[by] == pick].sort_values("customer_id", kind="stable")
@@ -167,10 +167,13 @@ def one_group(lang: str, ds: Dataset, out: pd.DataFrame, by: str, groups, name, 
     export = part.assign(**{f"{column}_label": [label(k) for k in part[column]]})
     stem = f"{stem}_{by}_{pick or 'empty'}"
     c1, c2 = st.columns(2)
-    file = safe_filename(stem)
+    file = export_stem(stem)
     c1.download_button(t("drill.csv", lang), lambda: to_csv_bytes(export), f"{file}.csv", "text/csv", key="within_csv")
     c2.download_button(
-        t("drill.xlsx", lang), lambda: to_excel_bytes(export, str(pick) or stem), f"{file}.xlsx", key="within_xlsx"
+        t("drill.xlsx", lang),
+        lambda: to_excel_bytes(export, str(pick) or stem, export_about(lang)),
+        f"{file}.xlsx",
+        key="within_xlsx",
     )
     campaign_view.panel(
         lang,

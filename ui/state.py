@@ -45,6 +45,7 @@ KEYS = {
     "as_of_for": "the data the analysis date was chosen for (a new upload starts at its own date)",
     "ot_to_for": "the analysis date date B was set for (B follows a new analysis date)",
     "f_dims": "the dimension values the filters keep, as JSON {column: [values]} (in the URL)",
+    "export_scope": "this run's filters as text (Scope.label), for the downloads' names and about sheets",
     "rules_upload_id": "file id of the last rules upload",
     "r_edges": "RFM threshold edges for R as typed",
     "f_edges": "RFM threshold edges for F as typed",

@@ -91,6 +91,7 @@ def whatif_panel(lang: str, name: str, token: str, codes: np.ndarray, keys: list
 def group_exports(lang: str, name: str, frame: pd.DataFrame, column: str, keys: list, label) -> None:
     """Drill into one group and download its customers (CSV/Excel, formula-safe)."""
     from crm_core.export import to_excel_bytes
+    from ui.widgets import export_about, export_stem
 
     pick = st.selectbox(t("drill.pick", lang), keys, format_func=label, key=f"{name}_drill")
     part = frame[frame[column] == pick]
@@ -99,8 +100,15 @@ def group_exports(lang: str, name: str, frame: pd.DataFrame, column: str, keys: 
     c1, c2 = st.columns(2)
     # Exports are built when clicked: an Excel file of thousands of rows takes ~0.5 s.
     c1.download_button(
-        t("drill.csv", lang), lambda: to_csv_bytes(part), f"{name}_{pick}.csv", "text/csv", key=f"{name}_dl_csv"
+        t("drill.csv", lang),
+        lambda: to_csv_bytes(part),
+        f"{export_stem(f'{name}_{pick}')}.csv",
+        "text/csv",
+        key=f"{name}_dl_csv",
     )
     c2.download_button(
-        t("drill.xlsx", lang), lambda: to_excel_bytes(part, str(pick)), f"{name}_{pick}.xlsx", key=f"{name}_dl_xlsx"
+        t("drill.xlsx", lang),
+        lambda: to_excel_bytes(part, str(pick), export_about(lang)),
+        f"{export_stem(f'{name}_{pick}')}.xlsx",
+        key=f"{name}_dl_xlsx",
     )

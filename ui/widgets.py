@@ -218,8 +218,21 @@ def as_bool(raw: str) -> bool:
     return str(raw).lower() in ("1", "true", "yes")
 
 
-def safe_filename(name: str) -> str:
-    return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", name).strip("_")[:60] or "scenario"
+def safe_filename(name: str, limit: int = 60) -> str:
+    return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", name).strip("_")[:limit] or "scenario"
+
+
+def export_stem(stem: str, scope: str | None = None) -> str:
+    """A download's file name (no extension) with the filters in it (``scope``; by default the
+    page's, set by ``ui.dataset``), when there are any."""
+    scope = st.session_state.get("export_scope", "") if scope is None else scope
+    return safe_filename(f"{safe_filename(stem)}__{scope}", 80) if scope else safe_filename(stem)
+
+
+def export_about(lang: str) -> list[str] | None:
+    """The lines of an Excel download's "about" sheet: the filters the figures were computed on."""
+    scope = st.session_state.get("export_scope") or ""
+    return [t("camp.sheet_scope", lang, scope=scope)] if scope else None
 
 
 def split_widget(lang: str, prefix: str, label: str, values: np.ndarray, integer: bool = False):
