@@ -38,7 +38,8 @@ class Cleaner:
         self.original = raw.frame  # cells as read: what the rejected-rows table shows
         self.frame = raw.frame  # cells the parsers read (order fields carried for transactions)
         n = len(self.frame)
-        self.reason = np.full(n, "", dtype=object)
+        self.reason = np.full(n, "", dtype=object)  # written by _reject only
+        self._ok = np.ones(n, dtype=bool)  # reason == "", kept beside it: read after every step
         self.column = np.full(n, "", dtype=object)
         self.repairs = dict.fromkeys(REPAIRS, 0)
         self.notes: list[Note] = []
@@ -56,13 +57,14 @@ class Cleaner:
 
     # -- shared steps
     def _reject(self, mask: np.ndarray, reason: str, column: str = "") -> None:
-        new = np.asarray(mask, dtype=bool) & (self.reason == "")
+        new = np.asarray(mask, dtype=bool) & self._ok
         self.reason[new] = reason
+        self._ok &= ~new
         self.column[new] = column
 
     @property
     def ok(self) -> np.ndarray:
-        return self.reason == ""
+        return self._ok.copy()
 
     def _totals(self) -> None:
         """Total lines (合计, Grand total …) are reported as totals, not as bad rows."""
@@ -82,7 +84,8 @@ class Cleaner:
     def _duplicates(self, decide_from_time: pd.Series | None, customers: bool = False, has_order: bool = False) -> None:
         """Identical rows: dropped when rows carry an order id or a time of day, else kept
         (two identical purchases on one day are real purchases in a log without order ids)."""
-        dup = self.original.astype("string").duplicated(keep="first").to_numpy() & ~self.empty
+        first = [self.mapping[r] for r in ("order_id", "order_date", "paid_date", "amount") if r in self.mapping]
+        dup = duplicate_rows(self.original, first) & ~self.empty
         keep = self.options.keep_duplicates
         if keep is None and customers:
             keep = False
@@ -340,6 +343,27 @@ def _samples(frame: pd.DataFrame, mapping: dict[str, str], n: int = 3) -> dict[s
     for role, col in mapping.items():
         values = frame[col][~is_missing(frame[col])].head(200).astype("string").str.slice(0, 40)
         out[role] = list(dict.fromkeys(values.tolist()))[:n]
+    return out
+
+
+def duplicate_rows(frame: pd.DataFrame, first: list[str] = ()) -> np.ndarray:
+    """Rows identical, as text, to an earlier row (``frame.astype("string").duplicated()``).
+
+    Comparing every column of every row costs a hash of each column; instead the rows are
+    first narrowed by the ``first`` columns (most distinct values: an order id, a time stamp),
+    keeping the rows whose value there occurs more than once — a row with an earlier twin
+    always stays, as does the twin — and only those are compared in full. Exact, and one
+    column's hash when order ids are unique."""
+    n = len(frame)
+    rows = np.arange(n)
+    for col in [c for c in first if c in frame.columns][:2]:
+        if not len(rows):
+            break
+        shared = frame[col].iloc[rows].astype("string").duplicated(keep=False).to_numpy()
+        rows = rows[shared]
+    out = np.zeros(n, dtype=bool)
+    if len(rows):
+        out[rows] = frame.iloc[rows].astype("string").duplicated(keep="first").to_numpy()
     return out
 
 

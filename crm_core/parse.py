@@ -9,10 +9,13 @@ a day/month order is chosen for a whole column, never flipped row by row.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 MISSING_TOKENS = {"", "null", "none", "nan", "n/a", "#n/a", "na"}
 MAX_AMOUNT = 1e13
@@ -49,12 +52,26 @@ def normalize_text(s: pd.Series) -> pd.Series:
     return s.astype("string").str.normalize("NFKC").str.strip()
 
 
-def is_missing(s: pd.Series) -> pd.Series:
-    """True where a cell is empty or a usual 'no value' token."""
+_MISSING_SEEN: dict[int, np.ndarray] = {}  # id of a live Arrow column → its mask (dropped with the column)
+
+
+def is_missing(s: pd.Series) -> np.ndarray:
+    """True where a cell is empty or a usual 'no value' token. A column of text is checked
+    once: the answer is kept with its (immutable) Arrow data, which every check of the same
+    column during a load reads again (the empty-row check, ids, dates, amounts, samples)."""
     if s.dtype.kind in "biufcmM":
         return s.isna().to_numpy()
+    data = getattr(s.array, "_pa_array", None)  # pandas' Arrow-backed text: a pyarrow.ChunkedArray
+    if data is not None:
+        seen = _MISSING_SEEN.get(id(data))
+        if seen is not None and len(seen) == len(s):
+            return seen.copy()
     text = s.astype("string").str.strip().str.lower()
-    return (text.isna() | text.isin(MISSING_TOKENS)).to_numpy()
+    out = (text.isna() | text.isin(MISSING_TOKENS)).to_numpy()
+    if data is not None and id(data) not in _MISSING_SEEN:
+        _MISSING_SEEN[id(data)] = out.copy()
+        weakref.finalize(data, _MISSING_SEEN.pop, id(data), None)  # before the id can be reused
+    return out
 
 
 def parse_ids(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -115,6 +132,12 @@ def _numbers_in(s: pd.Series) -> pd.Series:
 
 
 def _amounts_from_objects(s: pd.Series, decimal: str) -> tuple[pd.Series, np.ndarray]:
+    if decimal == "." and _is_text(s):  # a column of plain numbers (a system export): one Arrow cast
+        try:
+            values = pc.cast(pa.array(s.array), pa.float64()).to_numpy(zero_copy_only=False)
+            return pd.Series(values, index=s.index, dtype="float64"), np.zeros(len(s), bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+            pass  # money signs, grouping, spaces …: cell by cell below
     is_number = _numbers_in(s)
     out = pd.Series(np.nan, index=s.index, dtype="float64")
     if is_number.any():

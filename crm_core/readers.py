@@ -351,12 +351,15 @@ def _consistency(counts: list[int]) -> tuple[int, int]:
 
 
 def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_row: int | None) -> RawTable:
-    text, enc, utf8_lines = decode_lines(data, encoding)
-    text = text.lstrip("\ufeff")
+    decoded, enc, utf8_lines = decode_lines(data, encoding)
+    text = decoded.lstrip("\ufeff")
+    # UTF-8 bytes are the text already: the parser reads them (no second copy of a large file)
+    same = enc == "utf-8" and not utf8_lines and len(text) == len(decoded)  # (decoding dropped one BOM)
+    body = (data[3:] if data.startswith(b"\xef\xbb\xbf") else data) if same else None
     if not text.strip():
         raise CrmError("error.empty_file")
     if "\r" in text and "\n" not in text:  # old Mac line ends (CR only), as Excel's "CSV (Macintosh)" writes
-        text = text.replace("\r", "\n")
+        text, body = text.replace("\r", "\n"), None
     delim = delimiter or sniff_delimiter(text)
     if delim == WHITESPACE:
         return _read_whitespace(text, enc, encoding is None, header_row)
@@ -367,7 +370,7 @@ def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_
     skip, headerless = _header_index(head, header_row)
     first = head[skip] if skip < len(head) else []
     names, renamed = clean_headers([f"column_{i}" for i in range(1, len(first) + 1)] if headerless else first)
-    body = text.encode("utf-8")
+    body = text.encode("utf-8") if body is None else body
     data_from = skip if headerless else skip + 1  # records before the first data row
     # pyarrow skips physical lines; a quoted header cell may hold a line break
     lines_before = _lines_in_records(text, delim, data_from)
@@ -380,7 +383,9 @@ def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_
     bad_rows = {num for num, _ in bad}
     total = len(frame) + len(bad)
     first_row = data_from + 1
-    row_numbers = np.array([r for r in range(first_row, total + first_row) if r not in bad_rows], dtype=np.int64)
+    row_numbers = np.arange(first_row, total + first_row, dtype=np.int64)
+    if bad_rows:
+        row_numbers = row_numbers[~np.isin(row_numbers, np.fromiter(bad_rows, np.int64))]
     notes: list[tuple[str, str, dict]] = []
     if utf8_lines:
         notes.append(("warning", "note.mixed_encoding", {"lines": utf8_lines, "encoding": enc}))
@@ -404,9 +409,11 @@ def _lines_in_records(text: str, delim: str, records: int) -> int:
     """Physical lines taken by the first ``records`` CSV records."""
     if records == 0:
         return 0
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    for _ in itertools.islice(reader, records):
-        pass
+    for part in (text[: 1 << 20], text):  # title rows and a header sit at the top: a prefix, not a copy of it all
+        reader = csv.reader(io.StringIO(part, newline=""), delimiter=delim)
+        read = sum(1 for _ in itertools.islice(reader, records))
+        if read == records and (len(part) == len(text) or reader.line_num < part.count("\n", 0, 1 << 20)):
+            return reader.line_num
     return reader.line_num
 
 

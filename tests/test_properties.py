@@ -193,3 +193,21 @@ def test_orders_conserve_money_and_rows_under_any_status_set(orders, statuses):
         for cid, e in expected.items():
             assert got.loc[cid, "monetary"] == pytest.approx(e["monetary"], abs=1e-6)
             assert got.loc[cid, "frequency"] == e["frequency"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["1", "2", None, ""]), st.sampled_from(["a", "b"]), st.sampled_from([None, "x", "y"])
+        ),
+        max_size=30,
+    ),
+    st.lists(st.sampled_from(["o", "d", "n"]), max_size=3),
+)
+def test_duplicate_rows_narrowed_by_a_column_equal_the_full_comparison(rows, first):
+    from crm_core.cleaning import duplicate_rows
+
+    frame = pd.DataFrame(rows, columns=["o", "d", "n"], dtype=object).astype("string")
+    expected = frame.astype("string").duplicated(keep="first").to_numpy()
+    assert (duplicate_rows(frame, first) == expected).all()
