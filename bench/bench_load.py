@@ -56,6 +56,21 @@ def median_time(fn, runs: int) -> float:
     return statistics.median(times)
 
 
+def duckdb_by_hand(data: bytes):
+    """What an analyst writes by hand: DuckDB reads the CSV and groups it (no checks, no report)."""
+    import tempfile
+
+    import duckdb
+
+    with tempfile.NamedTemporaryFile(suffix=".csv") as f:
+        f.write(data)
+        f.flush()
+        return duckdb.sql(
+            f"SELECT customer_id, MAX(order_date) FILTER (WHERE amount > 0), COUNT(*) FILTER (WHERE amount > 0), "
+            f"SUM(amount) FROM read_csv('{f.name}') GROUP BY customer_id"
+        ).df()
+
+
 def run(sizes: list[int], runs: int) -> list[dict]:
     from crm_core.ingest import load
 
@@ -65,8 +80,14 @@ def run(sizes: list[int], runs: int) -> list[dict]:
         data = make_csv(rows)
         bare = median_time(lambda d=data: pd.read_csv(io.BytesIO(d)), runs)
         ours = median_time(lambda d=data: load(d, "bench.csv"), runs)
-        results.append({"rows": rows, "mb": len(data) / 2**20, "bare": bare, "ours": ours, "ratio": ours / bare})
-        print(f"{rows:>10,} rows  read_csv {bare:7.3f}s  load+validate+summarize {ours:7.3f}s  ×{ours / bare:.2f}")
+        duck = median_time(lambda d=data: duckdb_by_hand(d), runs)
+        results.append(
+            {"rows": rows, "mb": len(data) / 2**20, "bare": bare, "ours": ours, "ratio": ours / bare, "duck": duck}
+        )
+        print(
+            f"{rows:>10,} rows  read_csv {bare:7.3f}s  load+validate+summarize {ours:7.3f}s  ×{ours / bare:.2f}"
+            f"  DuckDB read_csv + GROUP BY {duck:7.3f}s"
+        )
     return results
 
 
@@ -79,25 +100,30 @@ def write_doc(results: list[dict], runs: int) -> None:
         f"Python {platform.python_version()}, pandas {pd.__version__}. Generated data: 8 order lines per",
         "customer on average (heavy-tailed), ~4 % returns, two years of timestamps.",
         "",
-        "| rows | CSV MB | `pd.read_csv` s | `crm_core.ingest.load` s | ratio | goal |",
-        "|---:|---:|---:|---:|---:|---|",
+        "| rows | CSV MB | `pd.read_csv` s | `crm_core.ingest.load` s | ratio | DuckDB read_csv + GROUP BY s | goal |",
+        "|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
-        goal = "≤ 3× (issue 6)" if r["rows"] >= 1_000_000 else ""
+        goal = "≤ 5× (issue 15; aim 3×)" if r["rows"] >= 1_000_000 else ""
         lines.append(
-            f"| {r['rows']:,} | {r['mb']:.1f} | {r['bare']:.3f} | {r['ours']:.3f} | {r['ratio']:.2f}× | {goal} |"
+            f"| {r['rows']:,} | {r['mb']:.1f} | {r['bare']:.3f} | {r['ours']:.3f} | {r['ratio']:.2f}× "
+            f"| {r['duck']:.3f} | {goal} |"
         )
     lines += [
         "",
         "`load` does more than `read_csv`: it decodes and checks every id, date and amount, finds",
-        "duplicates and empty rows, builds the rejected-row report and aggregates per customer on",
-        "DuckDB. **The 3× goal of issue 6 is missed.** A profile at 1M rows (cProfile, one run) puts",
-        "the time in: exact-duplicate detection over all columns (~25 %), the DuckDB aggregation and",
-        "its conversion to pandas (~20 %), reading and decoding (~15 %), amounts and dates (~25 %,",
-        "after vectorised fast paths for plain numbers and ISO dates took them from 7 s to 0.6 s),",
-        "empty-row checks (~10 %). pandas 3 reads this simple file at ~450 MB/s, so the baseline is",
-        "hard to approach while validating every cell; moving duplicate detection and validation",
-        "into DuckDB is the next step (issue 15).",
+        "duplicates and empty rows, applies the order model (statuses, refunds, order totals), builds",
+        "the rejected-row report and the interpretation's totals and samples, and aggregates per",
+        "customer on DuckDB. *DuckDB read_csv + GROUP BY* is what an analyst writes by hand on the same",
+        "file: no checks, no report. **The 5× goal of issue 15 is missed.** Issue 15's work took the",
+        "1M-row load from 3.5 s to about 1.9 s with the same report: exact duplicates are narrowed by",
+        "the order-id (or date) column before the full-row comparison (one column's hash instead of",
+        "every column's when order ids are unique), a text column's missing-value mask is computed once",
+        "per load instead of at every check, a column of plain numbers is parsed by one Arrow cast,",
+        "UTF-8 bytes go to the parser without a second copy, and the row bookkeeping is vectorised.",
+        "What is left is spread over some sixty column passes of 5–100 ms each (id, date, status and",
+        "total-row checks, samples, the order model) plus the aggregation (~0.2 s): reaching 5× needs",
+        "the checks themselves to run as one engine query, not column by column in pandas.",
         "",
         "Reading real exports (issue 11: total rows, the order model, statuses, payment dates,",
         "refunds, the interpretation's totals and samples) made `load` about 21 % slower on this",
