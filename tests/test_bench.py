@@ -19,6 +19,7 @@ from conftest import ROOT
         ("bench_clv.py", ["20,000", "Fit and score at 20,000 customers"]),
         ("bench_overtime.py", ["100,000", "move date A", "plain DuckDB"]),
         ("bench_scope.py", ["100,000", "RFM per store", "a filter change"]),
+        ("bench_cli.py", ["100,000 rows", "rfm --engine duckdb", "peak"]),
     ],
 )
 def test_benchmark_quick_mode(script, expected):

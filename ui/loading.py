@@ -48,7 +48,8 @@ def with_attributes(ds: Dataset, lang: str) -> Dataset:
         return join_attributes(ds.result, read_attributes(data, name, id_column))
 
     try:
-        result, joined = UPLOADS.get(("attributes", token), work)
+        with st.spinner(t("attr.joining", lang)):
+            result, joined = UPLOADS.get(("attributes", token), work)
     except CrmError as exc:  # said on the Data page, where the table is fixed; the data stays as it was
         st.session_state.attributes_joined = exc
         return ds

@@ -120,9 +120,13 @@ def grouped_customers(ds: Dataset, by: str) -> pd.DataFrame:
     from crm_core.scope import customers_by
 
     r = ds.result
-    return per_dataset(
-        ds.token, "within_summary", (by,), lambda: customers_by(r.customers, r.transactions, by, r.report.as_of, False)
-    )
+    with st.spinner(t("within.computing", st.session_state.get("lang", "en"), by=by)):
+        return per_dataset(
+            ds.token,
+            "within_summary",
+            (by,),
+            lambda: customers_by(r.customers, r.transactions, by, r.report.as_of, False),
+        )
 
 
 def group_mix(lang: str, out: pd.DataFrame, by: str, column: str, keys: list, label, groups, chart_key: str):
