@@ -120,7 +120,7 @@ def grouped_customers(ds: Dataset, by: str) -> pd.DataFrame:
     from crm_core.scope import customers_by
 
     r = ds.result
-    with st.spinner(t("within.computing", st.session_state.get("lang", "en"), by=by)):
+    with st.spinner(t("within.computing", st.session_state.get("lang", "en"), by=md_escape(by))):
         return per_dataset(
             ds.token,
             "within_summary",
