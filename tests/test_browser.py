@@ -59,7 +59,7 @@ def test_gbk_upload_in_chinese(server, browser, tmp_path, artifacts):
     page.goto(f"{server}/data?lang=zh", wait_until="domcontentloaded")
     wait_idle(page)
     page.get_by_text("数据与导入报告").first.wait_for(timeout=60_000)
-    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(upload))
+    page.locator(".st-key-upload_widget input[type='file']").set_input_files(str(upload))
     page.get_by_text("读取 4 行 = 保留 2 行 + 拒绝 2 行").first.wait_for(timeout=60_000)
     wait_idle(page)
     # Tables are drawn on a canvas; their accessible cells are in the DOM but hidden.
@@ -250,7 +250,7 @@ def test_uploaded_markup_is_shown_as_text(server, browser, tmp_path, artifacts):
     page.goto(f"{server}/data?lang=en", wait_until="domcontentloaded")
     wait_idle(page)
     page.get_by_text("Data & load report").first.wait_for(timeout=60_000)
-    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(upload))
+    page.locator(".st-key-upload_widget input[type='file']").set_input_files(str(upload))
     page.get_by_text("2 rows read = 2 kept + 0 rejected").first.wait_for(timeout=60_000)
     page.get_by_role("link", name="RFM explorer").first.click()
     page.locator("h1").filter(has_text="RFM explorer").wait_for(timeout=60_000)
@@ -281,7 +281,7 @@ def test_two_sessions_never_see_each_others_data(server, browser, tmp_path):
         page.goto(f"{server}/data?lang=en", wait_until="domcontentloaded")
         wait_idle(page)
         page.get_by_text("Data & load report").first.wait_for(timeout=60_000)
-        page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(files[who]))
+        page.locator(".st-key-upload_widget input[type='file']").set_input_files(str(files[who]))
         pages[who] = page
     for who, n in (("alice", 2), ("bob", 3)):
         page = pages[who]
@@ -335,7 +335,7 @@ def test_real_export_shows_how_it_was_read(server, browser, tmp_path, artifacts,
     page = browser.new_page(viewport={"width": 1400, "height": 3400}, locale="zh-CN" if lang == "zh" else "en-US")
     page.goto(f"{server}/data?lang={lang}", wait_until="domcontentloaded")
     wait_idle(page)
-    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(upload))
+    page.locator(".st-key-upload_widget input[type='file']").set_input_files(str(upload))
     page.get_by_text(recognised).first.wait_for(timeout=60_000)
     wait_idle(page)
     page.get_by_text(gross).first.wait_for(state="attached")
@@ -388,7 +388,7 @@ def test_markup_from_files_never_becomes_a_link_or_an_image(server, browser, kin
             header = page.locator("[data-testid='stExpander'] summary").filter(has_text=expander).first
             if header.get_attribute("aria-expanded") != "true":
                 header.click()
-        uploader = page.locator("[data-testid='stFileUploader']")
+        uploader = page.locator("[data-testid='stFileUploader']")  # the data's uploader comes first
         if label:
             uploader = uploader.filter(has_text=label)
         payload = {"name": case.name, "mimeType": "application/octet-stream", "buffer": case.data}
@@ -445,7 +445,7 @@ def test_memory_levels_off_as_sessions_upload_and_leave(browser, artifacts):
                 page.goto(f"{url}/data?lang=en", wait_until="domcontentloaded")
                 wait_idle(page)
                 payload = {"name": f"u{r}_{i}.csv", "mimeType": "text/csv", "buffer": body.encode()}
-                page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(payload)
+                page.locator(".st-key-upload_widget input[type='file']").set_input_files(payload)
                 page.get_by_text(f"{rows:,} rows read").first.wait_for(timeout=120_000)
                 no_errors(page)
                 ctx.close()
@@ -467,6 +467,7 @@ def test_within_each_region_and_one_regions_campaign_list_in_chinese(server, bro
     import io
 
     import openpyxl
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page = browser.new_page(viewport={"width": 1400, "height": 2600}, locale="zh-CN", accept_downloads=True)
     page.goto(f"{server}/rfm?lang=zh&rfm_view=within&within_by=region", wait_until="domcontentloaded")
@@ -478,10 +479,17 @@ def test_within_each_region_and_one_regions_campaign_list_in_chinese(server, bro
     campaign.locator("summary").click()
     grid = campaign.locator("[data-testid='stDataFrame']").first
     grid.wait_for(timeout=30_000)
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 84, box["y"] + 53)  # tick the first segment's box (the grid is a canvas)
+    wait_idle(page)
     button = page.get_by_role("button", name="下载名单和汇总（Excel）")
-    button.wait_for(timeout=60_000)
+    for _ in range(3):  # the grid is a canvas: a click before it has drawn itself is lost, so try again
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 84, box["y"] + 53)  # tick the first segment's box
+        try:
+            button.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeout:  # not ticked yet
+            continue
+    button.wait_for(timeout=30_000)
     no_errors(page)
     page.screenshot(path=str(artifacts / "rfm_within_region_zh.png"), full_page=True)
     with page.expect_download() as download:
