@@ -129,7 +129,8 @@ def dataset(lang: str | None = None) -> Dataset:
     st.session_state.export_scope = chosen.label()  # in the downloads' names and "about" sheets
     if chosen.is_empty():
         return ds
-    scoped = scope_ui.apply(ds, chosen)
+    with st.spinner(t("scope.applying", lang)):
+        scoped = scope_ui.apply(ds, chosen)
     scope_ui.banner(lang, chosen, scoped)
     if scoped.customers_kept == 0:
         st.warning(t("scope.nothing", lang))
@@ -156,7 +157,8 @@ def _at_date(lang: str, ds: Dataset) -> Dataset:
     if day == loaded:
         return ds
     st.sidebar.caption(t("asof.note", lang, day=day.isoformat(), loaded=loaded.isoformat()))
-    return per_dataset(ds.token, "as_of", (day,), lambda: _as_of(ds, day))
+    with st.spinner(t("asof.applying", lang, day=day.isoformat())):
+        return per_dataset(ds.token, "as_of", (day,), lambda: _as_of(ds, day))
 
 
 def _as_of(ds: Dataset, day: dt.date) -> Dataset:
