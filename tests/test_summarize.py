@@ -70,3 +70,22 @@ def test_input_is_not_mutated():
     before = frame.copy()
     summarize(frame)
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_customers_who_spent_the_same_on_paper_tie_exactly():
+    """10.10 + 20.20 in binary floats is 30.299999999999997: without rounding, the customer who
+    paid it in two orders would rank below the one who paid 30.30 at once."""
+    from crm_core.rfm import RfmParams, rfm
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["two", "two", "one", "low"],
+            "order_date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-02", "2024-01-02"]),
+            "amount": [10.10, 20.20, 30.30, 1.0],
+        }
+    )
+    assert 10.10 + 20.20 != 30.30  # the noise this guards against
+    c = summarize(tx, dt.date(2024, 1, 3)).set_index("customer_id")
+    assert c.loc["two", "monetary"] == c.loc["one", "monetary"] == 30.30
+    scores = rfm(c.reset_index(), RfmParams(bins=3)).set_index("customer_id")["m_score"]
+    assert scores["two"] == scores["one"]
