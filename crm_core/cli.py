@@ -80,6 +80,14 @@ def _scope_options(p: argparse.ArgumentParser) -> None:
         metavar="COLUMN=VALUE[,VALUE…]",
         help="keep only rows (or customers) with one of these values; repeat for several columns",
     )
+    p.add_argument(
+        "--attributes",
+        type=Path,
+        metavar="FILE",
+        help="a customer table (city, membership level …) joined by customer id: its columns work with --by and "
+        "--where like the data's own",
+    )
+    p.add_argument("--attributes-id", metavar="COLUMN", help="the customer-id column of --attributes (default: found)")
     p.add_argument("--from", dest="date_from", type=dt.date.fromisoformat, help="first day of the rows used")
     p.add_argument(
         "--to",
@@ -147,12 +155,35 @@ def _load(args: argparse.Namespace) -> LoadResult:
     return load(data, args.input.name, options)
 
 
+def _with_attributes(result: LoadResult, args: argparse.Namespace) -> LoadResult:
+    """--attributes joined to the customers and rows by customer id; what the join did printed
+    (the counts add up, the rows it could not use listed by file row)."""
+    if getattr(args, "attributes", None) is None:
+        return result
+    from crm_core.attributes import join_attributes, read_attributes
+
+    attributes = read_attributes(_read(args.attributes), args.attributes.name, args.attributes_id)
+    joined, r = join_attributes(result, attributes)
+    how = "found by its header" if r.guessed else "as chosen"
+    print(
+        f"attributes {', '.join(r.columns.values())} from {args.attributes.name} (customer id: {r.id_column}, {how}): "
+        f"{r.rows_read} rows read = {r.rows_used} used + {r.rows_rejected} rejected; {r.matched} customers of the "
+        f"data, {r.not_in_data} ids not in it; {r.customers_with} customers with attributes, "
+        f"{r.customers_without} without",
+        file=sys.stderr,
+    )
+    for row, reason in attributes.rejected[["row", "reason"]].head(20).itertuples(index=False):
+        print(f"  attributes row {row}: {reason.replace('_', ' ')}", file=sys.stderr)
+    return joined
+
+
 def _in_scope(result: LoadResult, args: argparse.Namespace) -> LoadResult:
     """The load narrowed to --from/--to/--where (rows, or a customer table's customers), its
     customers summarised again; the counts that add up are printed."""
     from crm_core.scope import Scope, filter_customers, filter_rows, parse_where
     from crm_core.summarize import summarize
 
+    result = _with_attributes(result, args)
     scope = Scope(args.date_from, args.date_to, tuple(parse_where(w) for w in args.where))
     if scope.is_empty():
         return result
@@ -420,6 +451,8 @@ def _finite(value: object) -> object:
 # what the engine cannot do (it reads a typed file as it is, every row): (dest, flag, default)
 IN_MEMORY_ONLY = (
     ("by", "--by", None),
+    ("attributes", "--attributes", None),
+    ("attributes_id", "--attributes-id", None),
     ("where", "--where", []),
     ("date_from", "--from", None),
     ("date_to", "--to", None),

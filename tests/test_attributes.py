@@ -11,6 +11,7 @@ from conftest import open_app
 from crm_core.attributes import join_attributes, read_attributes
 from crm_core.errors import CrmError
 from crm_core.i18n import t
+from crm_core.rfm import rfm
 from crm_core.scope import rfm_by, summarize_by
 from crm_core.summarize import summarize
 
@@ -103,3 +104,39 @@ def test_the_data_page_joins_them_and_every_page_can_group_by_them(demo_result):
     lines = next(d.value for d in at.dataframe if "split_m" in d.value.columns)
     assert set(lines["城市"]) == {"杭州", "宁波", "温州", t("scope.empty", "zh")}
     assert lines["customers"].sum() == len(demo_result.customers)
+
+
+def test_the_command_line_joins_them_and_groups_by_them(demo_result, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    data, table = attribute_table(demo_result)
+    attrs = tmp_path / "会员.csv"
+    attrs.write_bytes(data)
+    out = tmp_path / "rfm.csv"
+    src = ROOT / "data/demo_transactions.csv"
+    res = subprocess.run(
+        [sys.executable, "-m", "crm_core", "rfm", str(src), "--attributes", str(attrs), "--by", "城市",
+         "--where", "城市=杭州,宁波", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "customer id: 会员ID, found by its header" in res.stderr and "2 rejected" in res.stderr
+    assert f"attributes row {len(table)}: no id" in res.stderr
+    got = pd.read_csv(out, dtype={"customer_id": str})
+    assert set(got["城市"]) == {"杭州", "宁波"}
+    city = dict(zip(table["会员ID"].str[2:-1], table["城市"], strict=True))  # the first row of an id wins below
+    city[table["会员ID"][0][2:-1]] = table["城市"][0]
+    tx = demo_result.transactions
+    in_hz = tx[tx["customer_id"].map(city).eq("杭州")]
+    expected = rfm(summarize(in_hz, demo_result.report.as_of))  # the 杭州 customers segmented on their own
+    mine = got[got["城市"] == "杭州"].set_index("customer_id")["segment"]
+    assert mine.sort_index().equals(expected.set_index("customer_id")["segment"].sort_index())
+    refused = subprocess.run(
+        [sys.executable, "-m", "crm_core", "rfm", str(src), "--attributes", str(attrs), "--engine", "duckdb",
+         "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "--attributes cannot be used with --engine" in refused.stderr
