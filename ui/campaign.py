@@ -3,6 +3,8 @@ for the CRM or e-mail tool and the summary for the manager (crm_core.campaign)."
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -33,7 +35,9 @@ def panel(lang: str, ds, customers: pd.DataFrame, segments: np.ndarray, keys: li
         )
         edited = st.data_editor(
             plan,
-            key=f"{name}_camp_plan",
+            # the rows' segments in the key: when they change (another date, other settings) the
+            # ticks start again instead of landing on whichever segment now has that row
+            key=f"{name}_camp_plan_{hashlib.sha1(repr(present).encode()).hexdigest()[:10]}",
             hide_index=True,
             disabled=["segment", "label"],
             column_config={
