@@ -59,6 +59,7 @@ class Joined:
     customers_with: int
     customers_without: int
     skipped: list[str] = field(default_factory=list)  # columns beyond MAX_ATTRIBUTES, not joined
+    rejected: pd.DataFrame | None = None  # row, reason, customer_id: the table's rows not used
 
 
 def read_attributes(data: bytes, filename: str, id_column: str | None = None, **read) -> Attributes:
@@ -126,5 +127,6 @@ def join_attributes(result, attributes: Attributes):
         customers_with=with_rows,
         customers_without=len(customers) - with_rows,
         skipped=attributes.skipped,
+        rejected=attributes.rejected,
     )
     return joined, report

@@ -201,13 +201,7 @@ def rfm_source(
     :func:`crm_core.engine.summarize_source` for ``columns``): the same columns, values and
     order (by customer id). Only one row per customer comes back."""
     check_rfm(params, scheme)
-    con = connect(engine, con)
-
-    def work():
-        t, as_of_ = _typed(con, source, columns, as_of)
-        return _fetch(con, rfm_expr(customers_expr(t, as_of_), params, scheme), RFM_COLUMNS)
-
-    return _on_engine(engine, work)
+    return _on_file(source, engine, as_of, columns, con, lambda c: rfm_expr(c, params, scheme), RFM_COLUMNS)
 
 
 def value_matrix_source(
@@ -221,11 +215,17 @@ def value_matrix_source(
 ) -> pd.DataFrame:
     """:func:`crm_core.value_matrix.value_matrix` computed by ``engine`` on a file it reads."""
     check_value_matrix(f_split, s_split)
+    build = lambda c: value_matrix_expr(c, f_split, s_split)  # noqa: E731
+    return _on_file(source, engine, as_of, columns, con, build, VALUE_MATRIX_COLUMNS)
+
+
+def _on_file(source: str, engine: str, as_of, columns, con, build, cols: list[str]) -> pd.DataFrame:
+    """``build(per-customer table)`` run by ``engine`` on the file it reads, ``cols`` fetched."""
     con = connect(engine, con)
 
     def work():
         t, as_of_ = _typed(con, source, columns, as_of)
-        return _fetch(con, value_matrix_expr(customers_expr(t, as_of_), f_split, s_split), VALUE_MATRIX_COLUMNS)
+        return _fetch(con, build(customers_expr(t, as_of_)), cols)
 
     return _on_engine(engine, work)
 

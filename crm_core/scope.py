@@ -375,10 +375,11 @@ def lifecycle_by(
     if by not in source.columns:
         raise CrmError("error.unknown_column", column=by, columns=", ".join(map(str, source.columns)))
     group = group_values(source[by])
-    if group.nunique() > MAX_GROUPS:
-        raise CrmError("error.too_many_groups", column=by, count=int(group.nunique()), limit=MAX_GROUPS)
+    count = int(group.nunique())
+    if count > MAX_GROUPS:
+        raise CrmError("error.too_many_groups", column=by, count=count, limit=MAX_GROUPS)
     key = group + PAIR_SEP + source["customer_id"].astype("string")
-    pairs = pd.DataFrame({"key": key, by: group, "id": source["customer_id"]}).drop_duplicates("key")
+    pairs = pd.DataFrame({"key": key, by: group, "id": source["customer_id"]}).drop_duplicates("key").set_index("key")
     holdout: dict = {}
     if transactions is None:
         pc = customers.assign(customer_id=key.to_numpy(object))
@@ -409,12 +410,12 @@ def lifecycle_by(
             per_customer = pot_mod.customer_column(customers, transactions, column)
         except KeyError as exc:
             raise CrmError("error.unknown_column", column=column, columns=", ".join(map(str, source.columns))) from exc
-        ids = pc["customer_id"].map(pairs.set_index("key")["id"])
+        ids = pc["customer_id"].map(pairs["id"])
         pot = per_customer.reindex(ids).to_numpy(float)
         if wallet:
             pot = np.clip(pot - pc["monetary"].to_numpy(float), 0.0, None)
         pot = np.nan_to_num(pot, nan=0.0)
-    info = pairs.set_index("key").loc[pc["customer_id"]]
+    info = pairs.loc[pc["customer_id"]]
     frame = pd.DataFrame(
         {
             by: pd.array(info[by].to_numpy(object), dtype="string"),

@@ -59,8 +59,6 @@ def with_attributes(ds: Dataset, lang: str) -> Dataset:
 
 def attributes_report(lang: str) -> None:
     """What the attribute join did, in counts that add up, and the rows it could not use."""
-    from crm_core.attributes import read_attributes
-
     joined = st.session_state.get("attributes_joined")
     held = st.session_state.get("attributes")
     if joined is None or held is None:
@@ -95,10 +93,8 @@ def attributes_report(lang: str) -> None:
     if renamed:
         st.info(t("attr.renamed", lang, names=md_escape(", ".join(f"{k} → {v}" for k, v in renamed.items()))))
     if joined.rows_rejected:
-        name, data, id_column = held
-        rejected = read_attributes(data, name, id_column).rejected
-        shown = rejected.assign(why=[t(f"attr.reason.{r}", lang) for r in rejected["reason"]])
-        table(shown.head(200), lang)
+        shown = joined.rejected.head(200)
+        table(shown.assign(why=[t(f"attr.reason.{r}", lang) for r in shown["reason"]]), lang)
 
 
 def load_typed(frame: pd.DataFrame, progress=None) -> Dataset:
