@@ -38,9 +38,11 @@ class Cleaner:
         self.original = raw.frame  # cells as read: what the rejected-rows table shows
         self.frame = raw.frame  # cells the parsers read (order fields carried for transactions)
         n = len(self.frame)
-        self.reason = np.full(n, "", dtype=object)  # written by _reject only
+        # each row's reason and column, written by _reject only; made at the first rejection
+        # (two arrays of a million Python strings cost more than a whole plain load's checks)
+        self._reason: np.ndarray | None = None
+        self._column: np.ndarray | None = None
         self._ok = np.ones(n, dtype=bool)  # reason == "", kept beside it: read after every step
-        self.column = np.full(n, "", dtype=object)
         self.repairs = dict.fromkeys(REPAIRS, 0)
         self.notes: list[Note] = []
         self.rules: list[Note] = []
@@ -49,18 +51,39 @@ class Cleaner:
         self.statuses: pd.DataFrame | None = None
         self.excluded: dict = {}
         self.currency: str | None = options.currency
-        self.empty = np.ones(n, dtype=bool)
+        self.empty = np.zeros(n, dtype=bool)
+        self.orders_unique = False  # proven: no order id is on two kept rows
+
+    # -- shared steps
+    def _empty_and_total_rows(self) -> None:
+        """The first checks: rows with no value at all, then total lines."""
+        self.empty = np.ones(len(self.frame), dtype=bool)
         for c in self.frame.columns:
             self.empty &= is_missing(self.frame[c])
         self._reject(self.empty, "empty_row")
         self._totals()
 
-    # -- shared steps
     def _reject(self, mask: np.ndarray, reason: str, column: str = "") -> None:
         new = np.asarray(mask, dtype=bool) & self._ok
+        if not new.any():
+            return
         self.reason[new] = reason
         self._ok &= ~new
         self.column[new] = column
+
+    @property
+    def reason(self) -> np.ndarray:
+        """Each row's rejection reason ("" when kept)."""
+        if self._reason is None:
+            self._reason = np.full(len(self._ok), "", dtype=object)
+        return self._reason
+
+    @property
+    def column(self) -> np.ndarray:
+        """The column each rejection points at ("" for a whole row, or when kept)."""
+        if self._column is None:
+            self._column = np.full(len(self._ok), "", dtype=object)
+        return self._column
 
     @property
     def ok(self) -> np.ndarray:
@@ -221,6 +244,7 @@ class Cleaner:
     # -- customer tables
     def customer_rows(self) -> tuple[pd.DataFrame, dt.date | None]:
         m = self.mapping
+        self._empty_and_total_rows()
         self._duplicates(None, customers=True)
         self._ids()
         last = self._dates("last_purchase") if "last_purchase" in m else None
@@ -258,12 +282,14 @@ class Cleaner:
     def report(self, kind: str, columns: list[str], as_of: dt.date | None) -> LoadReport:
         raw, f = self.raw, self.original
         bad = ~self.ok
-        cells = f[bad].astype("string").apply(lambda s: s.str.slice(0, MAX_CELL_CHARS))
-        value = ["" if c == "" else cells.at[i, c] for i, c in zip(cells.index, self.column[bad], strict=True)]
+        none = np.array([], dtype=object)
+        reasons, where = (self.reason[bad], self.column[bad]) if bad.any() else (none, none)
+        cells = (f[bad] if bad.any() else f.iloc[:0]).astype("string").apply(lambda s: s.str.slice(0, MAX_CELL_CHARS))
+        value = ["" if c == "" else cells.at[i, c] for i, c in zip(cells.index, where, strict=True)]
         head = {
             "row": raw.row_numbers[bad],
-            "reason": self.reason[bad],
-            "column": self.column[bad],
+            "reason": reasons,
+            "column": where,
             "value": pd.array(value, dtype="string"),
         }
         if raw.row_sheets is not None:
@@ -341,7 +367,10 @@ def _samples(frame: pd.DataFrame, mapping: dict[str, str], n: int = 3) -> dict[s
     """Up to ``n`` distinct filled values of each mapped column, as text."""
     out = {}
     for role, col in mapping.items():
-        values = frame[col][~is_missing(frame[col])].head(200).astype("string").str.slice(0, 40)
+        column = frame[col].head(2000)  # the first 200 filled values are almost always near the top
+        if (~is_missing(column)).sum() < 200 and len(frame) > len(column):
+            column = frame[col]
+        values = column[~is_missing(column)].head(200).astype("string").str.slice(0, 40)
         out[role] = list(dict.fromkeys(values.tolist()))[:n]
     return out
 

@@ -125,7 +125,10 @@ def load_raw(raw: RawTable, options: LoadOptions = DEFAULT_OPTIONS, progress=Non
         raise CrmError("error.nothing_kept", report=report, rows=report.rows_read, reasons=_reasons_text(report))
     if progress is not None:
         progress("summarise", rows=report.rows_kept)
-    summary = summarize_detail(kept, as_of) if found.kind == TRANSACTIONS else customer_table_summary(kept, as_of)
+    if found.kind == TRANSACTIONS:
+        summary = summarize_detail(kept, as_of, orders_unique=cleaner.orders_unique)
+    else:
+        summary = customer_table_summary(kept, as_of)
     return LoadResult(
         report=report,
         customers=summary.customers,

@@ -195,23 +195,39 @@ def _totals(
 ):
     """Lines, orders, customers and money from gross to net (see :class:`Orders`)."""
     values = amount.to_numpy()
-    positive = float(values[values > 0].sum())
-    negative = float(-values[values < 0].sum()) + 0.0  # + 0.0: no "-0.0" in the report
     codes, uniques = pd.factorize(rows["order_key"])  # one hash pass, then integer counts
 
     def distinct(mask: np.ndarray) -> int:
         return int(np.count_nonzero(np.bincount(codes[mask], minlength=len(uniques))))
 
+    orders = int(lines["order_key"].nunique()) if len(rows) != len(lines) else len(uniques)
+    customers = int(lines["customer_id"].nunique())
+    out = totals_of(values, orders, distinct(values > 0), distinct(values < 0), customers, refunded, refunded_orders)
+    return {**out, "lines": len(lines), "refunds_capped": capped}
+
+
+def totals_of(
+    values: np.ndarray,
+    orders: int,
+    purchase_orders: int,
+    return_orders: int,
+    customers: int,
+    refunded: float = 0.0,
+    refunded_orders: int = 0,
+) -> dict:
+    """The totals of :class:`Orders` from the amounts of the rows and the counts."""
+    positive = float(values[values > 0].sum())
+    negative = float(-values[values < 0].sum()) + 0.0  # + 0.0: no "-0.0" in the report
     return {
-        "lines": len(lines),
-        "orders": int(lines["order_key"].nunique()) if len(rows) != len(lines) else len(uniques),
-        "purchase_orders": distinct(values > 0),
-        "return_orders": distinct(values < 0),
+        "lines": len(values),
+        "orders": orders,
+        "purchase_orders": purchase_orders,
+        "return_orders": return_orders,
         "refunded_orders": refunded_orders,
-        "customers": int(lines["customer_id"].nunique()),
+        "customers": customers,
         "gross_sales": positive,
         "returns": negative,
         "refunds": refunded,
         "net_revenue": positive - negative - refunded,
-        "refunds_capped": capped,
+        "refunds_capped": 0,
     }

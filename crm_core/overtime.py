@@ -162,7 +162,7 @@ def _run(transactions: pd.DataFrame, period: str, as_of: dt.date | None, kind: s
     check_period(period)
     frame = engine_columns(transactions)
     if as_of is None:
-        as_of = pd.Timestamp(frame["order_date"].max()).date() if len(frame) else dt.date.today()
+        as_of = pd.Timestamp(pd.to_datetime(transactions["order_date"]).max()).date() if len(frame) else dt.date.today()
     act_sql, query = _sql(kind, period, as_of)
 
     def work(cur):

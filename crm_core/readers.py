@@ -133,7 +133,7 @@ def read_table(
     """
     if len(data) > max_bytes:
         raise CrmError("error.too_large", size_mb=len(data) / 2**20, limit_mb=max_bytes / 2**20)
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         raise CrmError("error.empty_file")
     name = filename.lower()
     if data[:4] == b"PAR1" or name.endswith((".parquet", ".pq")):
@@ -269,9 +269,16 @@ def decode_lines(data: bytes, encoding: str | None = None) -> tuple[str, str, in
         candidates: tuple[str, ...] = ("utf-16",)
     elif encoding:
         candidates = (encoding,)
-    elif _decodes(data, "utf-8"):
-        candidates = ("utf-8",)
     else:
+        try:  # most files: decoded once, not checked first and decoded again
+            text = data.decode("utf-8-sig")
+        except UnicodeError:
+            pass
+        else:
+            if "\x00" in text[:8192]:
+                raise CrmError("error.binary")
+            return text, "utf-8", 0
+
         if b"\x00" in data[:8192]:
             raise CrmError("error.binary")
         mixed = _mixed_utf8(data)
@@ -356,17 +363,14 @@ def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_
     # UTF-8 bytes are the text already: the parser reads them (no second copy of a large file)
     same = enc == "utf-8" and not utf8_lines and len(text) == len(decoded)  # (decoding dropped one BOM)
     body = (data[3:] if data.startswith(b"\xef\xbb\xbf") else data) if same else None
-    if not text.strip():
+    if not text or text.isspace():  # (strip() would copy the whole text)
         raise CrmError("error.empty_file")
     if "\r" in text and "\n" not in text:  # old Mac line ends (CR only), as Excel's "CSV (Macintosh)" writes
         text, body = text.replace("\r", "\n"), None
     delim = delimiter or sniff_delimiter(text)
     if delim == WHITESPACE:
         return _read_whitespace(text, enc, encoding is None, header_row)
-    try:
-        head = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=delim), HEADER_SCAN_ROWS))
-    except csv.Error as exc:
-        raise CrmError("error.unreadable_csv", detail=str(exc)[:200]) from exc
+    head = _head_records(text, delim)
     skip, headerless = _header_index(head, header_row)
     first = head[skip] if skip < len(head) else []
     names, renamed = clean_headers([f"column_{i}" for i in range(1, len(first) + 1)] if headerless else first)
@@ -403,6 +407,24 @@ def _read_text(data: bytes, encoding: str | None, delimiter: str | None, header_
         renamed_headers=renamed,
         notes=notes,
     )
+
+
+def _head_records(text: str, delim: str) -> list[list[str]]:
+    """The first :data:`HEADER_SCAN_ROWS` records, read from the top of the text (a reader over
+    the whole text copies all of it first)."""
+    for part in (text[: 1 << 20], text):
+        try:
+            rows = list(
+                itertools.islice(csv.reader(io.StringIO(part, newline=""), delimiter=delim), HEADER_SCAN_ROWS + 1)
+            )
+        except csv.Error as exc:
+            if len(part) < len(text):
+                continue  # the cut fell inside a quoted cell
+            raise CrmError("error.unreadable_csv", detail=str(exc)[:200]) from exc
+        # a record after the last one wanted: those are whole, whatever the cut did to it
+        if len(rows) > HEADER_SCAN_ROWS or len(part) == len(text):
+            return rows[:HEADER_SCAN_ROWS]
+    return rows[:HEADER_SCAN_ROWS]
 
 
 def _lines_in_records(text: str, delim: str, records: int) -> int:
@@ -511,7 +533,7 @@ def _parse_csv(body: bytes, names: list[str], delim: str, use_threads: bool, ski
                 delimiter=delim,
                 invalid_row_handler=on_invalid,
                 ignore_empty_lines=False,
-                newlines_in_values=True,
+                newlines_in_values=b'"' in body,  # only a quoted cell holds a line break (and costs a slower split)
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},

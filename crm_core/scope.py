@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crm_core.errors import CrmError
 
@@ -161,7 +162,7 @@ def summarize_by(transactions: pd.DataFrame, by: str, as_of: dt.date, sort_ids: 
         raise CrmError("error.too_many_groups", column=by, count=len(labels), limit=MAX_GROUPS)
     empty = np.flatnonzero(labels == EMPTY_GROUP)
     codes = np.where(codes < 0, empty[0] if len(empty) else -1, codes)
-    frame = engine_columns(transactions, has_order_id).assign(group_key=codes.astype(np.int64))
+    frame = engine_columns(transactions, has_order_id).append_column("group_key", pa.array(codes.astype(np.int64)))
     raw = on_cursor(frame, lambda cur: cur.execute(_grouped_sql(as_of, has_order_id, sort_ids)).df())
     raw = raw[raw["frequency"] > 0]
     key = raw["group_key"].to_numpy(np.int64)

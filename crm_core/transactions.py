@@ -13,14 +13,18 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from crm_core import engine_check
 from crm_core import orders as order_model
 from crm_core.cleaning import Cleaner, clean_ids
 from crm_core.columns import DIMENSIONS, alias_candidates
 from crm_core.layouts import status_vocabulary
 from crm_core.load_report import CURRENCY_SYMBOLS, Note
-from crm_core.parse import is_missing, parse_dates
+from crm_core.parse import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, is_missing, parse_dates
 from crm_core.readers import normalize_header
+from crm_core.summarize import duckdb_backend
 
 
 class TransactionCleaner(Cleaner):
@@ -28,6 +32,10 @@ class TransactionCleaner(Cleaner):
 
     # -- transactions
     def transactions(self) -> tuple[pd.DataFrame, dt.date | None]:
+        plain = self._plain_proof()
+        if plain is not None:
+            return self._plain_transactions(*plain)
+        self._empty_and_total_rows()
         m, layout = self.mapping, self.found.layout
         if layout is not None:
             self.rules.append(Note("info", "rule.layout", {"layout": layout.key}))
@@ -97,6 +105,84 @@ class TransactionCleaner(Cleaner):
         self._currency(ok)
         self._interpretation_rules(has_orders)
         return built.transactions.drop(columns="order_key"), as_of
+
+    # -- a file the engine proved plain (crm_core.engine_check)
+    def _plain_proof(self) -> tuple[engine_check.Plain, pd.Series, pd.Series] | None:
+        """The engine's proof that no check would find anything, with the dates and amounts
+        read; None when the checks must run (then nothing here has changed any state)."""
+        m, found = self.mapping, self.found
+        if not engine_check.eligible(
+            self.frame, m, found.layout, found.id_fallbacks, self.options, self.raw.file_format
+        ):
+            return None
+        cursor = duckdb_backend().con.cursor()
+        try:
+            plain = engine_check.prove_plain(self.frame, m, cursor)
+        finally:
+            cursor.close()
+        if plain is None:
+            return None
+        # The query proved the shapes; Arrow's casts read them. Where Arrow reads an ISO date
+        # the ISO parser of the full check reads it alike; a day it refuses (Feb 30, 24:00)
+        # or a year out of range sends the file through the full checks, which say where.
+        try:
+            stamps = pc.cast(self.frame[m["order_date"]].array._pa_array, pa.timestamp("us"))
+            numbers = pc.cast(self.frame[m["amount"]].array._pa_array, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        years = pc.min_max(pc.year(stamps))
+        if years["min"].as_py() < MIN_YEAR or years["max"].as_py() > MAX_YEAR:
+            return None
+        amounts = numbers.to_numpy()
+        if not (np.abs(amounts) < MAX_AMOUNT).all():  # also NaN and infinity
+            return None
+        index = self.frame.index
+        return plain, pd.Series(stamps.to_numpy(), index=index), pd.Series(amounts, index=index)
+
+    def _plain_transactions(
+        self, plain: engine_check.Plain, dates: pd.Series, amount: pd.Series
+    ) -> tuple[pd.DataFrame, dt.date | None]:
+        """:meth:`transactions` for a proven-plain file: the same rules, notes and rows, with
+        only the steps that can still find something (the padded-id check, the analysis date)."""
+        m = self.mapping
+        has_orders = "order_id" in m
+        col = m["customer_id"]
+        self.ids = self.frame[col].astype("string")
+        if plain.suspect_ids or (not has_orders and plain.customers == plain.rows):
+            self._id_warnings(self.ids, col)
+        self.rules.append(Note("info", "rule.date_one", {"column": m["order_date"]}))
+        self.rules.append(Note("info", "rule.amount_line", {"column": m["amount"]}))
+        as_of = self._as_of(dates)
+        self._after(dates, as_of, m["order_date"])
+        ok = self.ok
+        everything = bool(ok.all())
+
+        def kept(s: pd.Series):  # the column itself (no copy into Python strings) when all is kept
+            return s.array if everything else s[ok].to_numpy()
+
+        columns = {"customer_id": kept(self.frame[col]), "order_date": kept(dates), "amount": kept(amount)}
+        lines = pd.DataFrame(columns, copy=False)
+        if has_orders:
+            self.repairs["order_id_filled"] = 0
+            lines["order_id"] = kept(self.frame[m["order_id"]])
+            self.orders_unique = plain.orders == plain.rows
+        for role in DIMENSIONS:
+            if role in m:
+                lines[role] = kept(self.frame[m[role]])
+        for c in self._extras():
+            lines[c] = kept(self.frame[c])
+        values = lines["amount"].to_numpy()
+        if everything and plain.orders == plain.rows:  # one line per order: counts from the proof
+            self.totals = order_model.totals_of(
+                values, plain.orders, int((values > 0).sum()), int((values < 0).sum()), plain.customers
+            )
+        else:
+            keys = lines["order_id"] if has_orders else pd.Series(np.arange(len(lines)))
+            keyed = lines.assign(order_key=keys)
+            self.totals = order_model._totals(keyed, keyed, lines["amount"], 0.0, 0, 0)
+        self._currency(ok)
+        self._interpretation_rules(has_orders)
+        return lines, as_of
 
     def _refund_dates(self) -> pd.Series | None:
         """Refund dates where the export has them; an unreadable one falls back to the purchase date."""

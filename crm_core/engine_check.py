@@ -1,0 +1,157 @@
+"""The load's checks as one engine query: a proof that a transactions upload needs no repair.
+
+Most of a large system export is plain: every customer id is a clean token, every date is
+ISO, every amount a plain number, no row is empty, a total line or a duplicate. Checking that
+cell by cell in pandas costs seconds at a million rows; DuckDB checks it in one parallel pass
+over the Arrow columns the reader produced (no copy). When the query proves a file plain,
+:class:`crm_core.transactions.TransactionCleaner` skips the checks it proves unnecessary and
+builds the same transactions and the same load report; when anything is not plain (one
+``¥``, one blank id, a status column, an export layout), ``prove_plain`` returns None and
+every check runs as before. Python then works only where the file needs it.
+
+What "plain" means is written below as SQL, one condition per check it replaces; each is
+stricter than the Python check it stands for, so a file the query passes would have come
+through the full checks untouched. tests/test_engine_check.py loads plain files and files
+with one defect of every kind both ways and compares everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from crm_core.columns import DIMENSIONS
+from crm_core.load_report import TOTAL_SPELLINGS
+from crm_core.parse import MISSING_TOKENS
+
+# The roles a plain file may map: the order model has nothing to decide for them (no status,
+# payment, refund, discount or order total; a currency column is read by value).
+PLAIN_ROLES = frozenset({"customer_id", "order_id", "order_date", "amount", *DIMENSIONS})
+# Every character Python's str.strip() removes (RE2's \s is ASCII only; none is above U+3000).
+SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES) + "]"
+# An id the loader would change: spaces around it, or Excel's ``="…"``/``'…`` guard.
+_TOUCHED_ID = f"^{_SPACE[:-1]}=\\x{{27}}]|{_SPACE}$"
+# An id the padded-id and scientific-notation warnings look at: they run on the ids then.
+_SUSPECT_ID = r"^0|[eE]\+"
+_LONGEST_WORD = max(map(len, MISSING_TOKENS | TOTAL_SPELLINGS))
+# YYYY-MM-DD, with [ T]hh:mm, :ss, .f to .ffffff (parse.py's ISO fast path)
+_ISO_LENGTHS = ", ".join(map(str, (10, 16, 19, *range(21, 27))))
+
+
+@dataclass(frozen=True)
+class Plain:
+    """What the query proved, and the counts the report needs."""
+
+    rows: int
+    customers: int  # distinct customer ids
+    orders: int  # distinct order ids (rows when the file has none)
+    suspect_ids: int  # ids starting with 0 or holding E+: the id warnings still run on them
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _text_type(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def eligible(frame, mapping: dict[str, str], layout, fallbacks, options, file_format: str) -> bool:
+    """Whether the query can stand for the checks at all: a text file read as Arrow text, no
+    export layout, only the plain roles, the default number format and no chosen statuses."""
+    return (
+        file_format == "csv"
+        and layout is None
+        and not fallbacks
+        and options.decimal == "."
+        and options.purchase_statuses is None
+        and set(mapping) <= PLAIN_ROLES
+        and {"customer_id", "order_date", "amount"} <= set(mapping)
+        and len(frame) > 0
+        and all(getattr(frame[c].array, "_pa_array", None) is not None for c in frame.columns)
+        and all(_text_type(frame[c].array._pa_array.type) for c in frame.columns)
+    )
+
+
+def prove_plain(frame, mapping: dict[str, str], cursor) -> Plain | None:
+    """One query over every cell; the proof, or None when any check would find something."""
+    columns = list(frame.columns)
+    alias = {c: f"c{i}" for i, c in enumerate(columns)}
+    table = pa.table({alias[c]: frame[c].array._pa_array for c in columns})
+    cid, date = alias[mapping["customer_id"]], alias[mapping["order_date"]]
+    oid = alias.get(mapping.get("order_id", ""))
+    tokens = ", ".join(_text(t) for t in sorted(MISSING_TOKENS))
+    # A total line is a row with a total word somewhere and no customer of its own (its id
+    # blank or a total word): with every id present and none a total word, there is none.
+    words = ", ".join(_text(t) for t in sorted(TOTAL_SPELLINGS))
+
+    def touched(col: str, words: str = "") -> str:
+        word = f"lower({col}) IN ({tokens})" + (f" OR {col} IN ({words})" if words else "")
+        short = f"length({col}) <= {_LONGEST_WORD}"
+        return f"count(*) FILTER (WHERE regexp_matches({col}, '{_TOUCHED_ID}') OR ({short} AND ({word})))"
+
+    # The id checks run once per distinct id (a customer has many rows), the others per row.
+    per_customer = {
+        "customers": "count(*)",
+        "bad_ids": touched("v", words),
+        "undotted_ids": "count(*) FILTER (WHERE NOT contains(v, '.'))",  # none: maybe all 123.0
+        "suspect_ids": f"count(*) FILTER (WHERE regexp_matches(v, '{_SUSPECT_ID}'))",
+    }
+    per_row = {
+        "rows": "count(*)",
+        # dates: the lengths of the ISO forms the full check reads with the ISO parser. Arrow's
+        # cast then reads them or refuses the column; of what it reads, only YYYY-MM-DD HH
+        # (13 characters) is not ISO for the full check.
+        "bad_dates": f"count(*) FILTER (WHERE length({date}) NOT IN ({_ISO_LENGTHS}))",
+    }
+    if oid is not None:
+        per_row["bad_order_ids"] = touched(oid)
+        per_row["undotted_order_ids"] = f"count(*) FILTER (WHERE NOT contains({oid}, '.'))"
+        per_row["orders"] = f"count(DISTINCT {oid})"
+    cursor.register("upload", table)
+    try:
+        sql = (
+            "SELECT * FROM (SELECT "
+            + ", ".join(f"{v} AS {k}" for k, v in per_customer.items())
+            + f" FROM (SELECT DISTINCT {cid} AS v FROM upload)), (SELECT "
+            + ", ".join(f"{v} AS {k}" for k, v in per_row.items())
+            + " FROM upload)"
+        )
+        got = dict(zip([*per_customer, *per_row], cursor.execute(sql).fetchall()[0], strict=True))
+        rows = got["rows"]
+        orders = got.get("orders", rows)
+        if got["bad_ids"] or not got["undotted_ids"] or got["bad_dates"]:
+            return None
+        if oid is not None and (got["bad_order_ids"] or not got["undotted_order_ids"]):
+            return None
+        if (oid is None or orders < rows) and not _lines_plain(cursor, columns, alias, cid, oid, mapping, tokens):
+            return None
+    finally:
+        cursor.unregister("upload")
+    return Plain(rows=rows, customers=got["customers"], orders=orders, suspect_ids=got["suspect_ids"])
+
+
+def _lines_plain(cursor, columns, alias, cid, oid, mapping, tokens) -> bool:
+    """Several lines per order, or no order ids: no identical lines (which the loader drops or
+    counts), and for orders no order id two customers share and no blank order-level cell
+    (which would be carried from the order's other lines)."""
+    every = ", ".join(alias[c] for c in columns)
+    twins = f"(SELECT count(*) FROM (SELECT 1 FROM upload GROUP BY {every} HAVING count(*) > 1))"
+    if oid is None:
+        return not cursor.execute(f"SELECT {twins}").fetchall()[0][0]
+    dims = [alias[mapping[r]] for r in DIMENSIONS if r in mapping]
+    stripped = "lower(regexp_replace({0}, '^{1}+|{1}+$', '', 'g'))"
+    blank = " OR ".join(stripped.format(d, _SPACE) + f" IN ({tokens})" for d in dims) or "false"
+    sql = f"""
+        SELECT {twins},
+          (SELECT count(*) FROM (SELECT 1 FROM upload GROUP BY {oid} HAVING count(DISTINCT {cid}) > 1)),
+          (SELECT count(*) FROM upload WHERE {blank})
+    """
+    found = cursor.execute(sql).fetchall()[0]
+    return not any(found)
