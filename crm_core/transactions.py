@@ -34,7 +34,7 @@ class TransactionCleaner(Cleaner):
     def transactions(self) -> tuple[pd.DataFrame, dt.date | None]:
         plain = self._plain_proof()
         if plain is not None:
-            return self._plain_transactions(*plain)
+            return self._plain_transactions(plain)
         self._empty_and_total_rows()
         m, layout = self.mapping, self.found.layout
         if layout is not None:
@@ -106,10 +106,10 @@ class TransactionCleaner(Cleaner):
         self._interpretation_rules(has_orders)
         return built.transactions.drop(columns="order_key"), as_of
 
-    # -- a file the engine proved plain (crm_core.engine_check)
-    def _plain_proof(self) -> tuple[engine_check.Plain, pd.Series, pd.Series] | None:
-        """The engine's proof that no check would find anything, with the dates and amounts
-        read; None when the checks must run (then nothing here has changed any state)."""
+    # -- a file whose ids and orders the engine proved plain (crm_core.engine_check)
+    def _plain_proof(self) -> engine_check.Plain | None:
+        """The engine's proof that no check of ids, empty, total or duplicate rows, or the
+        order model would find anything; None when those checks must run."""
         m, found = self.mapping, self.found
         if not engine_check.eligible(
             self.frame, m, found.layout, found.id_fallbacks, self.options, self.raw.file_format
@@ -117,40 +117,57 @@ class TransactionCleaner(Cleaner):
             return None
         cursor = duckdb_backend().con.cursor()
         try:
-            plain = engine_check.prove_plain(self.frame, m, cursor)
+            return engine_check.prove_plain(self.frame, m, cursor)
         finally:
             cursor.close()
-        if plain is None:
+
+    def _plain_dates(self, plain: engine_check.Plain) -> pd.Series | None:
+        """Every date read by Arrow's cast, when the query proved them all ISO-shaped; None
+        when a cell is not (then the dates are read as usual, and the odd ones reported).
+        Where Arrow reads an ISO date the full check's ISO parser reads it alike; it refuses
+        the column for an impossible day (Feb 30, 24:00)."""
+        if plain.odd_dates:
             return None
-        # The query proved the shapes; Arrow's casts read them. Where Arrow reads an ISO date
-        # the ISO parser of the full check reads it alike; a day it refuses (Feb 30, 24:00)
-        # or a year out of range sends the file through the full checks, which say where.
         try:
-            stamps = pc.cast(self.frame[m["order_date"]].array._pa_array, pa.timestamp("us"))
-            numbers = pc.cast(self.frame[m["amount"]].array._pa_array, pa.float64())
+            stamps = pc.cast(self.frame[self.mapping["order_date"]].array._pa_array, pa.timestamp("us"))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
         years = pc.min_max(pc.year(stamps))
         if years["min"].as_py() < MIN_YEAR or years["max"].as_py() > MAX_YEAR:
             return None
-        amounts = numbers.to_numpy()
-        if not (np.abs(amounts) < MAX_AMOUNT).all():  # also NaN and infinity
-            return None
-        index = self.frame.index
-        return plain, pd.Series(stamps.to_numpy(), index=index), pd.Series(amounts, index=index)
+        return pd.Series(stamps.to_numpy(), index=self.frame.index)
 
-    def _plain_transactions(
-        self, plain: engine_check.Plain, dates: pd.Series, amount: pd.Series
-    ) -> tuple[pd.DataFrame, dt.date | None]:
-        """:meth:`transactions` for a proven-plain file: the same rules, notes and rows, with
-        only the steps that can still find something (the padded-id check, the analysis date)."""
+    def _plain_amounts(self) -> pd.Series | None:
+        """Every amount read by Arrow's cast (what the full check does with such a column),
+        when all are finite and in range; None otherwise (then read as usual)."""
+        try:
+            numbers = pc.cast(self.frame[self.mapping["amount"]].array._pa_array, pa.float64()).to_numpy()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        if not (np.abs(numbers) < MAX_AMOUNT).all():  # also NaN and infinity
+            return None
+        return pd.Series(numbers, index=self.frame.index)
+
+    def _plain_transactions(self, plain: engine_check.Plain) -> tuple[pd.DataFrame, dt.date | None]:
+        """:meth:`transactions` once the engine proved ids and orders plain: the same rules,
+        notes, rejections and rows. What can still find something runs as usual: the id
+        warnings when ids start with 0, the dates and amounts when a cell is not plain (the
+        column parsers, vectorised), the analysis date."""
         m = self.mapping
         has_orders = "order_id" in m
         col = m["customer_id"]
+        dates = self._plain_dates(plain)
+        read = None if dates is not None else self._parse_dates("order_date")  # (its notes come first)
         self.ids = self.frame[col].astype("string")
         if plain.suspect_ids or (not has_orders and plain.customers == plain.rows):
             self._id_warnings(self.ids, col)
+        if read is not None:
+            self._reject(read.failed, "bad_date", m["order_date"])
+            dates = read.values
         self.rules.append(Note("info", "rule.date_one", {"column": m["order_date"]}))
+        amount = self._plain_amounts()
+        if amount is None:
+            amount = self._amounts("amount", "bad_amount")
         self.rules.append(Note("info", "rule.amount_line", {"column": m["amount"]}))
         as_of = self._as_of(dates)
         self._after(dates, as_of, m["order_date"])

@@ -198,13 +198,36 @@ def test_one_defect_comes_out_the_same(defect, lines_per_order, monkeypatch):
     assert_same(fast, slow)
 
 
-@pytest.mark.parametrize("defect", ["blank id", "amount with a currency sign", "date Feb 30", "a total line"])
-def test_a_defect_the_checks_report_is_not_proven_away(defect, monkeypatch):
+# (defect, proven path taken, what the report says)
+REPORTED = [
+    ("blank id", False, {"missing_id": 1}),
+    ("a total line", False, {"total_row": 1}),
+    ("an identical line", False, {"duplicate_row": 1}),
+    # ids and orders proven plain: only the dates or amounts are read cell by cell
+    ("amount with a currency sign", True, {"amount_text": 1}),
+    ("amount nan", True, {"bad_amount": 1}),
+    ("date Feb 30", True, {"bad_date": 1}),
+    ("date in Chinese", True, {}),
+    ("date before 1900", True, {"bad_date": 1}),
+]
+
+
+@pytest.mark.parametrize(("defect", "proven", "said"), REPORTED, ids=[r[0] for r in REPORTED])
+def test_a_defect_is_reported_on_either_path(defect, proven, said, monkeypatch):
     rows = plain_rows(90, 6)
     DEFECTS[defect](rows)
-    fast, _, ran = both(to_csv(rows), monkeypatch=monkeypatch)
-    assert not ran
-    assert fast.report.rows_rejected + sum(fast.report.repairs.values()) > 0
+    fast, slow, ran = both(to_csv(rows), monkeypatch=monkeypatch)
+    assert ran == proven
+    assert_same(fast, slow)
+    r = fast.report
+    found = {k: v for k, v in {**r.reason_counts, **r.repairs}.items() if v}
+    assert found == said
+    assert r.rows_read == r.rows_kept + r.rows_rejected == 90 + (defect == "an identical line")
+    if said.get("bad_date") or said.get("bad_amount"):
+        assert r.rejected["row"].tolist() == [7]  # the sixth data row: file row 7
+        column = "order_date" if "bad_date" in said else "amount"
+        assert r.rejected["column"].tolist() == [column]
+        assert r.rejected["value"].tolist() == [rows[5][HEADER.index(column)]]
 
 
 CORPUS = [c for c in cases() if c.kind == "data"]
