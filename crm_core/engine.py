@@ -31,14 +31,15 @@ def spark_backend(master: str | None = None, remote: str | None = None):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.appName("crm-value-lab")
     builder = builder.remote(remote) if remote else builder.master(master or "local[2]")
-    session = (
-        builder.config("spark.sql.session.timeZone", "UTC")  # dates are taken from naive wall-clock times
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
+    builder = builder.config("spark.sql.session.timeZone", "UTC")  # dates come from naive wall-clock times
+    if not remote:  # a Spark Connect server has its own (a session cannot change them)
+        builder = (
+            builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+        )
+    session = builder.getOrCreate()
     return ibis.pyspark.connect(session)
 
 

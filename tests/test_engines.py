@@ -93,6 +93,84 @@ def test_cli_summarize_on_spark_writes_a_customer_table(tmp_path):
     assert len(got) == len(expected) and set(got["customer_id"]) == set(expected["customer_id"])
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.spark
+def test_rfm_over_spark_connect_equals_duckdb(tmp_path):
+    """docs/engines.md's Spark Connect recipe on one machine: a Connect server started from the
+    pip package, the command line as its client. The files are the same, byte for byte."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    if shutil.which("java") is None or __import__("importlib").util.find_spec("grpc") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Spark Connect (pyspark, grpcio, Java 17) is missing under CI: ./dev test installs it")
+        pytest.skip("the Spark Connect client is not installed")
+    import pyspark
+
+    port = _free_port()
+    log = (tmp_path / "connect-server.log").open("w")
+    server = subprocess.Popen(
+        [
+            os.path.join(os.path.dirname(pyspark.__file__), "bin", "spark-submit"),
+            "--class",
+            "org.apache.spark.sql.connect.service.SparkConnectServer",
+            "--master",
+            "local[2]",
+            "--conf",
+            "spark.connect.grpc.binding.address=127.0.0.1",
+            "--conf",
+            f"spark.connect.grpc.binding.port={port}",
+            "--conf",
+            "spark.driver.memory=1g",
+            "spark-internal",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"},
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:  # the server listens once its session is up
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    tmp_path / "connect-server.log"
+                ).read_text()[-3000:]
+                time.sleep(1)
+        outs = {}
+        for engine, extra in (("spark", ["--spark-remote", f"sc://127.0.0.1:{port}"]), ("duckdb", [])):
+            outs[engine] = tmp_path / f"rfm-{engine}.csv"
+            command = ["rfm", "data/demo_transactions.csv", "--engine", engine, *extra, "--out", str(outs[engine])]
+            res = subprocess.run(
+                [sys.executable, "-m", "crm_core", *command],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert res.returncode == 0, res.stderr[-2000:]
+            assert "Warning" not in res.stderr, res.stderr[-2000:]  # nothing to ignore on the way
+        assert outs["spark"].read_bytes() == outs["duckdb"].read_bytes()
+        assert len(pd.read_csv(outs["spark"])) == len(load_demo().customers)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+
+
 def _money_close(a: pd.DataFrame, b: pd.DataFrame, money: list[str]) -> None:
     """Equal frames, money to the cent (the engines sum DECIMAL, memory sums float64)."""
     pd.testing.assert_frame_equal(a.drop(columns=money), b.drop(columns=money), check_dtype=False)
