@@ -135,7 +135,9 @@ class TransactionCleaner(Cleaner):
         years = pc.min_max(pc.year(stamps))
         if years["min"].as_py() < MIN_YEAR or years["max"].as_py() > MAX_YEAR:
             return None
-        return pd.Series(stamps.to_numpy(), index=self.frame.index)
+        return pd.Series(
+            np.require(stamps.to_numpy(), requirements="W"), index=self.frame.index
+        )  # (Arrow's is read-only)
 
     def _plain_amounts(self) -> pd.Series | None:
         """Every amount read by Arrow's cast (what the full check does with such a column),
@@ -146,7 +148,7 @@ class TransactionCleaner(Cleaner):
             return None
         if not (np.abs(numbers) < MAX_AMOUNT).all():  # also NaN and infinity
             return None
-        return pd.Series(numbers, index=self.frame.index)
+        return pd.Series(np.require(numbers, requirements="W"), index=self.frame.index)  # (Arrow's is read-only)
 
     def _plain_transactions(self, plain: engine_check.Plain) -> tuple[pd.DataFrame, dt.date | None]:
         """:meth:`transactions` once the engine proved ids and orders plain: the same rules,

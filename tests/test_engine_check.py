@@ -113,6 +113,16 @@ def test_a_plain_file_takes_the_proven_path_and_loads_the_same(shape, monkeypatc
     assert fast.report.rows_kept == PLAIN[shape]["n"]
 
 
+def test_what_the_proven_path_returns_can_be_changed(monkeypatch):
+    fast, _, ran = both(to_csv(plain_rows(50, 8)), monkeypatch=monkeypatch)
+    assert ran
+    tx = fast.transactions
+    tx.loc[0, "amount"] = 1.5  # a caller's own edit: the frame owns writable columns
+    tx.loc[1, "order_date"] = pd.Timestamp("2024-01-01")
+    tx["amount"] *= 2
+    assert tx.loc[0, "amount"] == 3.0 and tx.loc[1, "order_date"] == pd.Timestamp("2024-01-01")
+
+
 def test_without_order_ids_and_with_options(monkeypatch):
     rows = [r[1:] for r in plain_rows(300, 4)]
     data = to_csv(rows, HEADER[1:])
