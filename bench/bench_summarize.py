@@ -116,7 +116,8 @@ def run(sizes: list[int], runs: int) -> list[dict]:
 
 
 NOTE = (
-    "The in-memory path hands the pandas frame to DuckDB on a cursor of its own; the engine builds a hash "
+    "The in-memory path hands the frame's columns to DuckDB as Arrow (text ids are not converted cell by "
+    "cell, as a pandas frame's are: 1.75 s at 10M rows before) on a cursor of its own; the engine builds a hash "
     "table of the customers, sorts them by id and counts the rows after the analysis date in the same "
     "session. Earlier versions of this table read the process's lifetime peak, which is building the "
     "input frame (a peak the step never reaches), and overstated every tool's memory. For data that "

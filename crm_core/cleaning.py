@@ -55,13 +55,24 @@ class Cleaner:
         self.orders_unique = False  # proven: no order id is on two kept rows
 
     # -- shared steps
-    def _empty_and_total_rows(self) -> None:
-        """The first checks: rows with no value at all, then total lines."""
-        self.empty = np.ones(len(self.frame), dtype=bool)
-        for c in self.frame.columns:
-            self.empty &= is_missing(self.frame[c])
+    def _empty_and_total_rows(self, rows: np.ndarray | None = None) -> None:
+        """The first checks: rows with no value at all, then total lines. ``rows``: the only
+        positions that can be either (the engine proved the others have a customer)."""
+        f = self.frame if rows is None else self.frame.iloc[rows]
+        empty = np.ones(len(f), dtype=bool)
+        for c in f.columns:
+            empty &= is_missing(f[c])
+        self.empty = self._spread(rows, empty)
         self._reject(self.empty, "empty_row")
-        self._totals()
+        self._totals(rows)
+
+    def _spread(self, rows: np.ndarray | None, mask: np.ndarray) -> np.ndarray:
+        """A mask over ``rows`` as a mask over every row."""
+        if rows is None:
+            return mask
+        out = np.zeros(len(self._ok), dtype=bool)
+        out[rows] = mask
+        return out
 
     def _reject(self, mask: np.ndarray, reason: str, column: str = "") -> None:
         new = np.asarray(mask, dtype=bool) & self._ok
@@ -89,9 +100,9 @@ class Cleaner:
     def ok(self) -> np.ndarray:
         return self._ok.copy()
 
-    def _totals(self) -> None:
+    def _totals(self, rows: np.ndarray | None = None) -> None:
         """Total lines (合计, Grand total …) are reported as totals, not as bad rows."""
-        f = self.original
+        f = self.original if rows is None else self.original.iloc[rows]
         id_col = self.mapping["customer_id"]
         hit = np.zeros(len(f), dtype=bool)
         for c in f.columns:
@@ -102,7 +113,7 @@ class Cleaner:
             hit |= s.isin(TOTAL_SPELLINGS).to_numpy()
         if hit.any():
             own = ~is_missing(f[id_col]) & ~f[id_col].isin(TOTAL_SPELLINGS).to_numpy()
-            self._reject(hit & ~own, "total_row")
+            self._reject(self._spread(rows, hit & ~own), "total_row")
 
     def _duplicates(self, decide_from_time: pd.Series | None, customers: bool = False, has_order: bool = False) -> None:
         """Identical rows: dropped when rows carry an order id or a time of day, else kept
@@ -399,11 +410,12 @@ def duplicate_rows(frame: pd.DataFrame, first: list[str] = ()) -> np.ndarray:
 _EXCEL_GUARD = r'^(?:="(?P<q>.*)"|\'(?P<a>.*))$'
 
 
-def clean_ids(s: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray]]:
+def clean_ids(s: pd.Series, floats: bool = True) -> tuple[pd.Series, dict[str, np.ndarray]]:
     """Ids as text, with what spreadsheets and exports do to them undone.
 
     ``="123"`` and ``'123`` (written so Excel keeps the digits) become ``123``; a column of
     whole numbers written as floats (``17850.0``) loses the ``.0``; spaces and tabs are trimmed.
+    ``floats=False``: ``s`` is part of a column whose other ids are not floats (never strip ``.0``).
     """
     ids, trimmed = parse_ids(s)
     guarded = np.zeros(len(ids), dtype=bool)
@@ -418,7 +430,7 @@ def clean_ids(s: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray]]:
         ids = ids.mask(ids == "")
     floaty = np.zeros(len(ids), dtype=bool)
     valid = ids.dropna()
-    if len(valid) and valid.str.contains(".", regex=False).all():
+    if floats and len(valid) and valid.str.contains(".", regex=False).all():
         is_float = valid.str.fullmatch(r"-?[0-9]+\.0+").fillna(False)
         if is_float.all():
             floaty = ids.str.fullmatch(r"-?[0-9]+\.0+").fillna(False).to_numpy()

@@ -1,16 +1,18 @@
 """The load's row checks as one engine query: a proof that a transactions upload's ids and
-orders need no repair.
+orders need no repair beyond what Python does on the few rows that need it.
 
 Most of a large system export is plain: every customer and order id a clean token, no row
 empty, a total line or a duplicate, every order one customer's. Checking that cell by cell in
 pandas costs seconds at a million rows; DuckDB checks it in one parallel pass over the Arrow
 columns the reader produced (no copy). When the query proves a file plain,
 :class:`crm_core.transactions.TransactionCleaner` skips the checks it proves unnecessary and
-builds the same transactions and the same load report: the dates and amounts are read by
-Arrow's casts when every cell is plain, else by the usual column parsers, which report the
-odd cells. When an id or an order is not plain (one blank id, a total line, a repeated line,
-a status column, an export layout), ``prove_plain`` returns None and every check runs as
-before, so the report says where.
+builds the same transactions and the same load report. Python reads only what the proof left
+open: the customer ids the loader would clean or reject (blank, spaced, guarded, a total word;
+listed by the query) on their rows, which alone can be empty or total lines; the dates and
+amounts with Arrow's casts, or with the usual column parsers when a cell is odd. When an order
+is not plain (a repeated line, a blank or shared order id, an order of several lines with an
+id to clean), or the file has a status column or an export layout, ``prove_plain`` returns
+None and every check runs as before, so the report says where.
 
 What "plain" means is written below as SQL, one condition per check it replaces; each is
 stricter than the Python check it stands for, so a file the query passes would have come
@@ -38,6 +40,8 @@ _SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES) + "]"
 _TOUCHED_ID = f"^{_SPACE[:-1]}=\\x{{27}}]|{_SPACE}$"
 # An id the padded-id and scientific-notation warnings look at: they run on the ids then.
 _SUSPECT_ID = r"^0|[eE]\+"
+# More ids to clean than this: the file is not plain (they are read by Python, row by row)
+MAX_TOUCHED_IDS = 10_000
 _LONGEST_WORD = max(map(len, MISSING_TOKENS | TOTAL_SPELLINGS))
 # YYYY-MM-DD, with [ T]hh:mm, :ss, .f to .ffffff (parse.py's ISO fast path)
 _ISO_LENGTHS = ", ".join(map(str, (10, 16, 19, *range(21, 27))))
@@ -52,6 +56,7 @@ class Plain:
     orders: int  # distinct order ids (rows when the file has none)
     suspect_ids: int  # ids starting with 0 or holding E+: the id warnings still run on them
     odd_dates: int  # dates not of an ISO length: the dates are read cell by cell
+    touched_ids: list[str]  # ids the loader cleans or rejects (blank, spaced, guarded, a total word)
 
 
 def _quote(name: str) -> str:
@@ -98,14 +103,16 @@ def prove_plain(frame, mapping: dict[str, str], cursor) -> Plain | None:
     def touched(col: str, words: str = "") -> str:
         word = f"lower({col}) IN ({tokens})" + (f" OR {col} IN ({words})" if words else "")
         short = f"length({col}) <= {_LONGEST_WORD}"
-        return f"count(*) FILTER (WHERE regexp_matches({col}, '{_TOUCHED_ID}') OR ({short} AND ({word})))"
+        return f"(regexp_matches({col}, '{_TOUCHED_ID}') OR ({short} AND ({word})))"
 
     # The id checks run once per distinct id (a customer has many rows), the others per row.
     per_customer = {
         "customers": "count(*)",
-        "bad_ids": touched("v", words),
-        "undotted_ids": "count(*) FILTER (WHERE NOT contains(v, '.'))",  # none: maybe all 123.0
+        "touched_ids": "count(*) FILTER (WHERE touched)",
+        # no untouched id without a point: the ids may all be written as floats (123.0)
+        "undotted_ids": "count(*) FILTER (WHERE NOT touched AND NOT contains(v, '.'))",
         "suspect_ids": f"count(*) FILTER (WHERE regexp_matches(v, '{_SUSPECT_ID}'))",
+        "touched_values": f"array_slice(list(v) FILTER (WHERE touched), 1, {MAX_TOUCHED_IDS})",
     }
     per_row = {
         "rows": "count(*)",
@@ -114,22 +121,27 @@ def prove_plain(frame, mapping: dict[str, str], cursor) -> Plain | None:
         "odd_dates": f"count(*) FILTER (WHERE length({date}) NOT IN ({_ISO_LENGTHS}))",
     }
     if oid is not None:
-        per_row["bad_order_ids"] = touched(oid)
+        per_row["bad_order_ids"] = f"count(*) FILTER (WHERE {touched(oid)})"
         per_row["undotted_order_ids"] = f"count(*) FILTER (WHERE NOT contains({oid}, '.'))"
         per_row["orders"] = f"count(DISTINCT {oid})"
+    ids = f"SELECT v, {touched('v', words)} AS touched FROM (SELECT DISTINCT {cid} AS v FROM upload)"
     cursor.register("upload", table)
     try:
         sql = (
             "SELECT * FROM (SELECT "
             + ", ".join(f"{v} AS {k}" for k, v in per_customer.items())
-            + f" FROM (SELECT DISTINCT {cid} AS v FROM upload)), (SELECT "
+            + f" FROM ({ids})), (SELECT "
             + ", ".join(f"{v} AS {k}" for k, v in per_row.items())
             + " FROM upload)"
         )
         got = dict(zip([*per_customer, *per_row], cursor.execute(sql).fetchall()[0], strict=True))
         rows = got["rows"]
         orders = got.get("orders", rows)
-        if got["bad_ids"] or not got["undotted_ids"]:
+        if not got["undotted_ids"] or got["touched_ids"] > MAX_TOUCHED_IDS:
+            return None
+        # an id the loader cleans or rejects is read by Python, on its rows only; in an order of
+        # several lines the order's other lines could lend it their customer: every check runs
+        if got["touched_ids"] and oid is not None and orders < rows:
             return None
         if oid is not None and (got["bad_order_ids"] or not got["undotted_order_ids"]):
             return None
@@ -143,6 +155,7 @@ def prove_plain(frame, mapping: dict[str, str], cursor) -> Plain | None:
         orders=orders,
         suspect_ids=got["suspect_ids"],
         odd_dates=got["odd_dates"],
+        touched_ids=list(got["touched_values"] or []),
     )
 
 

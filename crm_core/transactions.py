@@ -150,6 +150,22 @@ class TransactionCleaner(Cleaner):
             return None
         return pd.Series(np.require(numbers, requirements="W"), index=self.frame.index)  # (Arrow's is read-only)
 
+    def _plain_ids(self, touched: np.ndarray | None) -> pd.Series:
+        """The ids, those on ``touched`` rows cleaned (their repairs counted) or rejected as
+        missing, exactly as :meth:`_ids` does over the whole column."""
+        col = self.mapping["customer_id"]
+        ids = self.frame[col].astype("string")
+        if touched is None:
+            return ids
+        cleaned, repairs = clean_ids(self.frame[col].iloc[touched], floats=False)  # (the others are not floats)
+        ok = self.ok[touched]
+        for key, mask in repairs.items():
+            self.repairs[key] += int((mask & ok).sum())
+        ids = ids.copy()
+        ids.iloc[touched] = cleaned.to_numpy()
+        self._reject(self._spread(touched, cleaned.isna().to_numpy()), "missing_id", col)
+        return ids
+
     def _plain_transactions(self, plain: engine_check.Plain) -> tuple[pd.DataFrame, dt.date | None]:
         """:meth:`transactions` once the engine proved ids and orders plain: the same rules,
         notes, rejections and rows. What can still find something runs as usual: the id
@@ -158,10 +174,14 @@ class TransactionCleaner(Cleaner):
         m = self.mapping
         has_orders = "order_id" in m
         col = m["customer_id"]
+        touched = None  # the rows of ids to clean or reject: only they can be empty or total lines
+        if plain.touched_ids:
+            touched = np.flatnonzero(self.frame[col].isin(plain.touched_ids).to_numpy())
+            self._empty_and_total_rows(touched)
         dates = self._plain_dates(plain)
         read = None if dates is not None else self._parse_dates("order_date")  # (its notes come first)
-        self.ids = self.frame[col].astype("string")
-        if plain.suspect_ids or (not has_orders and plain.customers == plain.rows):
+        self.ids = self._plain_ids(touched)
+        if touched is not None or plain.suspect_ids or (not has_orders and plain.customers == plain.rows):
             self._id_warnings(self.ids, col)
         if read is not None:
             self._reject(read.failed, "bad_date", m["order_date"])
@@ -179,7 +199,8 @@ class TransactionCleaner(Cleaner):
         def kept(s: pd.Series):  # the column itself (no copy into Python strings) when all is kept
             return s.array if everything else s[ok].to_numpy()
 
-        columns = {"customer_id": kept(self.frame[col]), "order_date": kept(dates), "amount": kept(amount)}
+        ids = kept(self.frame[col]) if touched is None else self.ids[ok].to_numpy()
+        columns = {"customer_id": ids, "order_date": kept(dates), "amount": kept(amount)}
         lines = pd.DataFrame(columns, copy=False)
         if has_orders:
             self.repairs["order_id_filled"] = 0
@@ -191,7 +212,7 @@ class TransactionCleaner(Cleaner):
         for c in self._extras():
             lines[c] = kept(self.frame[c])
         values = lines["amount"].to_numpy()
-        if everything and plain.orders == plain.rows:  # one line per order: counts from the proof
+        if everything and plain.orders == plain.rows and touched is None:  # counts from the proof
             self.totals = order_model.totals_of(
                 values, plain.orders, int((values > 0).sum()), int((values < 0).sum()), plain.customers
             )

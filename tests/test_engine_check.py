@@ -175,6 +175,7 @@ DEFECTS = {
     "id with a space": _set("customer_id", " C1"),
     "id with a full-width space": _set("customer_id", "C1\u3000"),
     "id guarded for Excel": _set("customer_id", '="0012"'),
+    "id like a float, with a space": _set("customer_id", " 12.0"),  # the others are no floats: stays 12.0
     "id written null": _set("customer_id", "NULL"),
     "id written in scientific notation": _set("customer_id", "1.2E+5"),
     "ids all written as floats": _all_float_ids,
@@ -213,10 +214,16 @@ def test_one_defect_comes_out_the_same(defect, lines_per_order, monkeypatch):
 
 # (defect, proven path taken, what the report says)
 REPORTED = [
-    ("blank id", False, {"missing_id": 1}),
-    ("a total line", False, {"total_row": 1}),
     ("an identical line", False, {"duplicate_row": 1}),
-    # ids and orders proven plain: only the dates or amounts are read cell by cell
+    ("blank order id", False, {"order_id_filled": 1}),
+    # the other ids and the orders proven plain: the odd ids, dates or amounts are read by Python
+    ("blank id", True, {"missing_id": 1}),
+    ("id written null", True, {"missing_id": 1}),
+    ("a total line", True, {"total_row": 1}),
+    ("a Chinese total line", True, {"total_row": 1}),
+    ("id with a space", True, {"id_trimmed": 1}),
+    ("id guarded for Excel", True, {"id_excel_guard": 1}),
+    ("an empty row", False, {"empty_row": 1}),  # (its order id is blank too)
     ("amount with a currency sign", True, {"amount_text": 1}),
     ("amount nan", True, {"bad_amount": 1}),
     ("date Feb 30", True, {"bad_date": 1}),
@@ -235,12 +242,29 @@ def test_a_defect_is_reported_on_either_path(defect, proven, said, monkeypatch):
     r = fast.report
     found = {k: v for k, v in {**r.reason_counts, **r.repairs}.items() if v}
     assert found == said
-    assert r.rows_read == r.rows_kept + r.rows_rejected == 90 + (defect == "an identical line")
-    if said.get("bad_date") or said.get("bad_amount"):
-        assert r.rejected["row"].tolist() == [7]  # the sixth data row: file row 7
-        column = "order_date" if "bad_date" in said else "amount"
-        assert r.rejected["column"].tolist() == [column]
-        assert r.rejected["value"].tolist() == [rows[5][HEADER.index(column)]]
+    assert r.rows_read == r.rows_kept + r.rows_rejected == 90 + (defect in ("an identical line", "an empty row"))
+    cell = {"bad_date": "order_date", "bad_amount": "amount", "missing_id": "customer_id"}
+    reason = next((k for k in said if k in cell), None)
+    if reason:  # the row, the column and the cell as written
+        assert r.rejected[["row", "reason", "column"]].values.tolist() == [[7, reason, cell[reason]]]  # data row 6
+        assert r.rejected["value"].tolist() == [rows[5][HEADER.index(cell[reason])]]
+
+
+def test_without_order_ids_odd_rows_alone_are_read_by_python(monkeypatch):
+    rows = [r[1:] for r in plain_rows(120, 9)]
+    rows.insert(4, [""] * 5)  # an empty row
+    rows[10][0] = ""  # no customer
+    rows[20][0] = "合计"  # a total line
+    rows[30][0] = f" {rows[31][0]}"  # a customer written with a space: the same customer
+    rows[40][0] = "  "  # spaces only
+    fast, slow, ran = both(to_csv(rows, HEADER[1:]), monkeypatch=monkeypatch)
+    assert ran
+    assert_same(fast, slow)
+    r = fast.report
+    assert {k: v for k, v in r.reason_counts.items() if v} == {"empty_row": 1, "total_row": 1, "missing_id": 2}
+    assert r.repairs["id_trimmed"] == 1
+    assert r.rows_read == r.rows_kept + r.rows_rejected == 121
+    assert sorted(r.rejected["row"]) == [6, 12, 22, 42]  # file rows (header = row 1)
 
 
 CORPUS = [c for c in cases() if c.kind == "data"]
