@@ -31,7 +31,7 @@ from crm_core.load_report import TOTAL_SPELLINGS
 from crm_core.parse import MISSING_TOKENS
 
 # The roles a plain file may map: the order model has nothing to decide for them (no status,
-# payment, refund, discount or order total; a currency column is read by value).
+# payment, refund, discount, quantity × price, order total or currency column).
 PLAIN_ROLES = frozenset({"customer_id", "order_id", "order_date", "amount", *DIMENSIONS})
 # Every character Python's str.strip() removes (RE2's \s is ASCII only; none is above U+3000).
 SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -57,10 +57,6 @@ class Plain:
     suspect_ids: int  # ids starting with 0 or holding E+: the id warnings still run on them
     odd_dates: int  # dates not of an ISO length: the dates are read cell by cell
     touched_ids: list[str]  # ids the loader cleans or rejects (blank, spaced, guarded, a total word)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _text(value: str) -> str:
@@ -89,7 +85,8 @@ def eligible(frame, mapping: dict[str, str], layout, fallbacks, options, file_fo
 
 
 def prove_plain(frame, mapping: dict[str, str], cursor) -> Plain | None:
-    """One query over every cell; the proof, or None when any check would find something."""
+    """One query over every cell: the proof, or None when an order (or more than
+    :data:`MAX_TOUCHED_IDS` ids) needs the full checks."""
     columns = list(frame.columns)
     alias = {c: f"c{i}" for i, c in enumerate(columns)}
     table = pa.table({alias[c]: frame[c].array._pa_array for c in columns})

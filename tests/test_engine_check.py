@@ -150,6 +150,11 @@ def test_ids_unique_per_row_and_padded_ids_still_warn(monkeypatch):
     assert "note.ids_unique_per_row" in [n.key for n in fast.report.notes]
 
 
+def test_the_space_class_holds_every_space_python_strips():
+    every = {c for c in map(chr, range(0x110000)) if c.isspace()}
+    assert every == set(engine_check.SPACES)
+
+
 def _set(column: str, value: str, row: int = 5):
     def change(rows):
         rows[row][HEADER.index(column)] = value
