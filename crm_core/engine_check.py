@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from crm_core.columns import DIMENSIONS
 from crm_core.load_report import TOTAL_SPELLINGS
-from crm_core.parse import MISSING_TOKENS
+from crm_core.parse import MISSING_TOKENS, arrow_text
 
 # The roles a plain file may map: the order model has nothing to decide for them (no status,
 # payment, refund, discount, quantity × price, order total or currency column).
@@ -63,10 +63,6 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _text_type(kind: pa.DataType) -> bool:
-    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
-
-
 def eligible(frame, mapping: dict[str, str], layout, fallbacks, options, file_format: str) -> bool:
     """Whether the query can stand for the checks at all: a text file read as Arrow text, no
     export layout, only the plain roles, the default number format and no chosen statuses."""
@@ -79,8 +75,7 @@ def eligible(frame, mapping: dict[str, str], layout, fallbacks, options, file_fo
         and set(mapping) <= PLAIN_ROLES
         and {"customer_id", "order_date", "amount"} <= set(mapping)
         and len(frame) > 0
-        and all(getattr(frame[c].array, "_pa_array", None) is not None for c in frame.columns)
-        and all(_text_type(frame[c].array._pa_array.type) for c in frame.columns)
+        and all(arrow_text(frame[c]) is not None for c in frame.columns)
     )
 
 
@@ -89,12 +84,12 @@ def prove_plain(frame, mapping: dict[str, str], cursor) -> Plain | None:
     :data:`MAX_TOUCHED_IDS` ids) needs the full checks."""
     columns = list(frame.columns)
     alias = {c: f"c{i}" for i, c in enumerate(columns)}
-    table = pa.table({alias[c]: frame[c].array._pa_array for c in columns})
+    table = pa.table({alias[c]: arrow_text(frame[c]) for c in columns})
     cid, date = alias[mapping["customer_id"]], alias[mapping["order_date"]]
     oid = alias.get(mapping.get("order_id", ""))
     tokens = ", ".join(_text(t) for t in sorted(MISSING_TOKENS))
     # A total line is a row with a total word somewhere and no customer of its own (its id
-    # blank or a total word): with every id present and none a total word, there is none.
+    # blank or a total word): only the rows of the ids listed as touched can be one.
     words = ", ".join(_text(t) for t in sorted(TOTAL_SPELLINGS))
 
     def touched(col: str, words: str = "") -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from crm_core.errors import CrmError
 from crm_core.segments import NEW_SINCE
@@ -162,7 +163,7 @@ def _run(transactions: pd.DataFrame, period: str, as_of: dt.date | None, kind: s
     check_period(period)
     frame = engine_columns(transactions)
     if as_of is None:
-        as_of = pd.Timestamp(pd.to_datetime(transactions["order_date"]).max()).date() if len(frame) else dt.date.today()
+        as_of = pd.Timestamp(pc.max(frame["order_date"]).as_py()).date() if len(frame) else dt.date.today()
     act_sql, query = _sql(kind, period, as_of)
 
     def work(cur):

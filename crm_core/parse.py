@@ -52,6 +52,24 @@ def normalize_text(s: pd.Series) -> pd.Series:
     return s.astype("string").str.normalize("NFKC").str.strip()
 
 
+def arrow_text(s: pd.Series) -> pa.ChunkedArray | None:
+    """The column's own Arrow text (pandas' Arrow-backed strings), or None: no copy."""
+    data = getattr(s.array, "_pa_array", None)
+    if data is None or not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
+        return None
+    return data
+
+
+def arrow_cast(s: pd.Series, kind: pa.DataType) -> np.ndarray | None:
+    """Every cell of a text column read by Arrow's cast (float64, timestamp): a writable
+    array, or None when Arrow refuses a cell (then the whole column; the caller reads it
+    another way)."""
+    try:
+        return np.require(pc.cast(pa.array(s.array), kind).to_numpy(zero_copy_only=False), requirements="W")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+
+
 _MISSING_SEEN: dict[int, np.ndarray] = {}  # id of a live Arrow column → its mask (dropped with the column)
 
 
@@ -134,19 +152,16 @@ def _numbers_in(s: pd.Series) -> pd.Series:
 def _plain_numbers(texts: pd.Series) -> np.ndarray:
     """Cells of ASCII digits with an optional sign and point: Arrow's cast, as for a whole
     column of them (the same doubles as pandas, faster)."""
-    try:
-        return pc.cast(pa.array(texts.array), pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
-        return pd.to_numeric(texts, errors="coerce").to_numpy()
+    values = arrow_cast(texts, pa.float64())
+    return pd.to_numeric(texts, errors="coerce").to_numpy() if values is None else values
 
 
 def _amounts_from_objects(s: pd.Series, decimal: str) -> tuple[pd.Series, np.ndarray]:
     if decimal == "." and _is_text(s):  # a column of plain numbers (a system export): one Arrow cast
-        try:
-            values = pc.cast(pa.array(s.array), pa.float64()).to_numpy(zero_copy_only=False)
+        values = arrow_cast(s, pa.float64())
+        if values is not None:
             return pd.Series(values, index=s.index, dtype="float64"), np.zeros(len(s), bool)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
-            pass  # money signs, grouping, spaces …: cell by cell below
+        # money signs, grouping, spaces …: cell by cell below
     is_number = _numbers_in(s)
     out = pd.Series(np.nan, index=s.index, dtype="float64")
     if is_number.any():
@@ -245,10 +260,10 @@ def _iso_stamps(t: pd.Series) -> np.ndarray:
     """ISO dates and times. Arrow's cast reads them as pandas' ISO parser does, several times
     faster, but refuses the whole column for one impossible day (Feb 30): pandas then reads
     them, the impossible ones as NaT."""
-    try:
-        return pc.cast(pa.array(t.array), pa.timestamp("us")).to_numpy()
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
-        return pd.to_datetime(t, format="ISO8601", errors="coerce").astype("datetime64[us]").to_numpy()
+    stamps = arrow_cast(t, pa.timestamp("us"))
+    if stamps is None:
+        stamps = pd.to_datetime(t, format="ISO8601", errors="coerce").astype("datetime64[us]").to_numpy()
+    return stamps
 
 
 def _naive(v: object) -> object:

@@ -83,10 +83,10 @@ def engine_columns(transactions: pd.DataFrame, with_order_id: bool = False) -> p
 
 def _text(s: pd.Series) -> pa.ChunkedArray:
     """A column as Arrow text: the column's own Arrow data when it is text already (no copy)."""
-    data = getattr(s.array, "_pa_array", None)
-    if data is None or not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
-        data = s.astype("string[pyarrow]").array._pa_array
-    return data
+    from crm_core.parse import arrow_text
+
+    data = arrow_text(s)
+    return s.astype("string[pyarrow]").array._pa_array if data is None else data
 
 
 def on_cursor(frame: pd.DataFrame, work):

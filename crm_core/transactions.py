@@ -14,7 +14,6 @@ import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from crm_core import engine_check
 from crm_core import orders as order_model
@@ -22,7 +21,7 @@ from crm_core.cleaning import Cleaner, clean_ids
 from crm_core.columns import DIMENSIONS, alias_candidates
 from crm_core.layouts import status_vocabulary
 from crm_core.load_report import CURRENCY_SYMBOLS, Note
-from crm_core.parse import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, is_missing, parse_dates
+from crm_core.parse import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, arrow_cast, is_missing, parse_dates
 from crm_core.readers import normalize_header
 from crm_core.summarize import duckdb_backend
 
@@ -128,27 +127,20 @@ class TransactionCleaner(Cleaner):
         the column for an impossible day (Feb 30, 24:00)."""
         if plain.odd_dates:
             return None
-        try:
-            stamps = pc.cast(self.frame[self.mapping["order_date"]].array._pa_array, pa.timestamp("us"))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        stamps = arrow_cast(self.frame[self.mapping["order_date"]], pa.timestamp("us"))
+        if stamps is None:
             return None
-        years = pc.min_max(pc.year(stamps))
-        if years["min"].as_py() < MIN_YEAR or years["max"].as_py() > MAX_YEAR:
+        if stamps.min() < np.datetime64(f"{MIN_YEAR}-01-01") or stamps.max() >= np.datetime64(f"{MAX_YEAR + 1}-01-01"):
             return None
-        return pd.Series(
-            np.require(stamps.to_numpy(), requirements="W"), index=self.frame.index
-        )  # (Arrow's is read-only)
+        return pd.Series(stamps, index=self.frame.index)
 
     def _plain_amounts(self) -> pd.Series | None:
         """Every amount read by Arrow's cast (what the full check does with such a column),
         when all are finite and in range; None otherwise (then read as usual)."""
-        try:
-            numbers = pc.cast(self.frame[self.mapping["amount"]].array._pa_array, pa.float64()).to_numpy()
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        numbers = arrow_cast(self.frame[self.mapping["amount"]], pa.float64())
+        if numbers is None or not (np.abs(numbers) < MAX_AMOUNT).all():  # also NaN and infinity
             return None
-        if not (np.abs(numbers) < MAX_AMOUNT).all():  # also NaN and infinity
-            return None
-        return pd.Series(np.require(numbers, requirements="W"), index=self.frame.index)  # (Arrow's is read-only)
+        return pd.Series(numbers, index=self.frame.index)
 
     def _plain_ids(self, touched: np.ndarray | None) -> pd.Series:
         """The ids, those on ``touched`` rows cleaned (their repairs counted) or rejected as
